@@ -1,0 +1,92 @@
+// The POST /v1/kkt/receipt use case: idempotency -> validate -> HLC stamp + durable insert
+// (group commit) -> fiscalise -> the response, which is stored for replays.
+import type { Logger } from '../../shared/logger.js';
+import { Problem } from '../../shared/http/problem.js';
+import { normaliseReceipt, type VatCode } from '../../shared/receipt.js';
+import type { ReceiptBuffer, StoredReceipt, StoredResponse } from '../buffer/receipt-buffer.js';
+import { BufferError } from '../buffer/receipt-buffer.js';
+import type { Fiscaliser, FiscalResult } from '../fiscal/fiscaliser.js';
+import { fingerprint, keyReusedProblem, type InFlightKeys } from './idempotency.js';
+import { acceptedBody } from './receipt-view.js';
+
+export interface AcceptDeps {
+  buffer: ReceiptBuffer;
+  fiscaliser: Fiscaliser;
+  inFlight: InFlightKeys;
+  defaultVat: VatCode;
+  log: Logger;
+}
+
+export interface AcceptOutcome {
+  response: StoredResponse;
+  receiptId: string;
+  replayed: boolean;
+}
+
+export async function acceptReceipt(deps: AcceptDeps, key: string, body: unknown): Promise<AcceptOutcome> {
+  const hash = fingerprint(body);
+  const prior = replay(deps.buffer, key, hash);
+  if (prior) return prior;
+  const release = deps.inFlight.claim(key);
+  try {
+    // Checked again now that the key is ours: the first request may have finished meanwhile.
+    const again = replay(deps.buffer, key, hash);
+    if (again) return again;
+    const n = normaliseReceipt(body, { defaultVat: deps.defaultVat });
+    if (!n.ok) {
+      throw new Problem(422, 'invalid-receipt', 'Invalid receipt', `${n.errors.length} field(s) are invalid: ${n.errors.map((e) => e.field).join(', ')}`, { errors: n.errors });
+    }
+    let stored: StoredReceipt;
+    try {
+      stored = await deps.buffer.insertBatched({
+        idempotencyKey: key, requestHash: hash, receipt: n.receipt,
+        response: (r) => ({ status: 201, body: acceptedBody(r, { message: 'stored; waiting for the fiscal printer' }) }),
+      });
+    } catch (err) {
+      if (err instanceof BufferError && err.code === 'duplicate_key') {
+        const r = replay(deps.buffer, key, hash);
+        if (r) return r;
+      }
+      throw err;
+    }
+    deps.log.info({ receipt_id: stored.id, hlc: stored.hlc, pos_id: stored.posId, total: stored.total }, 'receipt buffered');
+    const response = await fiscalise(deps, stored);
+    return { response, receiptId: stored.id, replayed: false };
+  } finally {
+    release();
+  }
+}
+
+function replay(buffer: ReceiptBuffer, key: string, hash: string): AcceptOutcome | null {
+  const existing = buffer.getByIdempotencyKey(key);
+  if (!existing) return null;
+  if (existing.requestHash !== hash) throw keyReusedProblem();
+  // A crash between insert and storing the response cannot happen (same transaction), but a
+  // missing response is rebuilt from the row rather than failing the POS.
+  const response = existing.response ?? { status: 201, body: acceptedBody(existing) };
+  return { response, receiptId: existing.id, replayed: true };
+}
+
+async function fiscalise(deps: AcceptDeps, stored: StoredReceipt): Promise<StoredResponse> {
+  let result: FiscalResult;
+  try {
+    result = await deps.fiscaliser.fiscalise(stored);
+  } catch (err) {
+    result = { status: 'print_failed', error: (err as Error).message };
+  }
+  let after = stored;
+  let extra: Parameters<typeof acceptedBody>[1];
+  if (result.status === 'printed') {
+    after = deps.buffer.markPrinted(stored.id, result.fiscal);
+    extra = { fiscal: result.fiscal };
+  } else if (result.status === 'print_failed') {
+    after = deps.buffer.markPrintFailed(stored.id, result.error);
+    deps.log.warn({ receipt_id: stored.id, error: result.error }, 'print failed; receipt kept for retry');
+    extra = { error: result.error };
+  } else {
+    extra = { message: result.reason };
+  }
+  const response = { status: 201, body: acceptedBody(after, extra) };
+  deps.buffer.saveResponse(stored.id, response);
+  return response;
+}
