@@ -71,7 +71,12 @@ export class Box {
     this.server = null;
     if (server) {
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // In-flight requests get a grace period (a print takes seconds), then are cut.
+        const force = setTimeout(() => server.closeAllConnections(), this.config.api.shutdownGraceMs);
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
         server.closeIdleConnections();
       });
     }

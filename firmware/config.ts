@@ -20,6 +20,7 @@ export const boxConfigSchema = z.strictObject({
     host: z.string().min(1).default('127.0.0.1'),
     port: int(0, 65535).default(8000),
     bodyLimitKb: int(1, 1024).default(64),
+    shutdownGraceMs: int(0, 120_000).default(10_000),
     posTokens: tokenList,
   }),
   buffer: z.strictObject({

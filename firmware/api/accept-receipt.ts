@@ -25,13 +25,12 @@ export interface AcceptOutcome {
 
 export async function acceptReceipt(deps: AcceptDeps, key: string, body: unknown): Promise<AcceptOutcome> {
   const hash = fingerprint(body);
-  const prior = replay(deps.buffer, key, hash);
-  if (prior) return prior;
+  // Claimed first: while the first request is still printing, its stored response is only
+  // provisional, so a retry gets 409 rather than a half-finished answer.
   const release = deps.inFlight.claim(key);
   try {
-    // Checked again now that the key is ours: the first request may have finished meanwhile.
-    const again = replay(deps.buffer, key, hash);
-    if (again) return again;
+    const prior = replay(deps.buffer, key, hash);
+    if (prior) return prior;
     const n = normaliseReceipt(body, { defaultVat: deps.defaultVat });
     if (!n.ok) {
       throw new Problem(422, 'invalid-receipt', 'Invalid receipt', `${n.errors.length} field(s) are invalid: ${n.errors.map((e) => e.field).join(', ')}`, { errors: n.errors });
