@@ -9,12 +9,12 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 export function receiptRoutes(router: Router, deps: AcceptDeps & { onOutcome?: (o: string) => void }): void {
   router.post('/v1/kkt/receipt', async (ctx) => {
-    if (!ctx.is('application/json')) {
-      throw new Problem(415, 'unsupported-media-type', 'Unsupported media type', 'send the receipt as Content-Type: application/json');
-    }
-    const key = parseIdempotencyKey(ctx.headers['idempotency-key']);
     let outcome;
     try {
+      if (!ctx.is('application/json')) {
+        throw new Problem(415, 'unsupported-media-type', 'Unsupported media type', 'send the receipt as Content-Type: application/json');
+      }
+      const key = parseIdempotencyKey(ctx.headers['idempotency-key']);
       outcome = await acceptReceipt(deps, key, ctx.request.body);
     } catch (err) {
       deps.onOutcome?.(err instanceof Problem && err.status === 409 ? 'conflict' : 'rejected');
