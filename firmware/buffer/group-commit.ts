@@ -13,13 +13,17 @@ interface Pending<T, R> {
 export class GroupCommit<T, R> {
   private queue: Pending<T, R>[] = [];
   private scheduled = false;
+  /** Batches committed and items in them since start: items/batches is the mean group size. */
+  readonly stats = { batches: 0, items: 0 };
 
   /**
    * @param runBatch writes all items in one transaction and returns one outcome per item
    *   (an item's failure must not fail the others); it throws only if the commit failed.
    * @param maxBatch flush at once when this many are waiting.
+   * @param maxWaitTurns extra event-loop turns to wait while requests keep arriving.
    */
-  constructor(private readonly runBatch: (items: T[]) => Outcome<R>[], private readonly maxBatch = 256) {}
+  constructor(private readonly runBatch: (items: T[]) => Outcome<R>[], private readonly maxBatch = 256,
+    private readonly maxWaitTurns = 3) {}
 
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
@@ -27,8 +31,18 @@ export class GroupCommit<T, R> {
       if (this.queue.length >= this.maxBatch) this.flush();
       else if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => this.flush());
+        this.waitForStragglers(this.queue.length, 0);
       }
+    });
+  }
+
+  // A request needs several event-loop turns from socket to submit(); while the queue still
+  // grows between turns, wait one more turn (a few at most) so they share the commit.
+  private waitForStragglers(seen: number, turns: number): void {
+    setImmediate(() => {
+      if (!this.scheduled) return;
+      if (this.queue.length > seen && turns < this.maxWaitTurns) this.waitForStragglers(this.queue.length, turns + 1);
+      else this.flush();
     });
   }
 
@@ -45,6 +59,8 @@ export class GroupCommit<T, R> {
       for (const p of batch) p.reject(err);
       return;
     }
+    this.stats.batches += 1;
+    this.stats.items += batch.length;
     batch.forEach((p, i) => {
       const o = outcomes[i];
       if (!o) p.reject(new Error('group commit: missing outcome'));

@@ -135,6 +135,11 @@ export class ReceiptBuffer {
     return fromRow(this.stmt.get.get(row.id) as ReceiptRow);
   }
 
+  /** Group-commit counters: how many receipts share one transaction on average. */
+  get groupCommitStats(): { batches: number; items: number } {
+    return { ...this.group.stats };
+  }
+
   /** Writes everything waiting in the group-commit queue now (on shutdown). */
   flush(): void {
     this.group.flush();
