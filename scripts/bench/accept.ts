@@ -76,5 +76,5 @@ console.log(JSON.stringify({
   raw_inserts_per_s: round(rawRate, 1), raw_p50_ms: round(percentile(rawLat, 50), 3), raw_p95_ms: round(percentile(rawLat, 95), 3),
   raw_p99_ms: round(percentile(rawLat, 99), 3), api_receipts_per_s: round(apiRate, 1), api_p50_ms: round(percentile(apiLat, 50), 3),
   api_p95_ms: round(percentile(apiLat, 95), 3), api_p99_ms: round(percentile(apiLat, 99), 3), ratio: round(ratio, 3),
-  target_met: ok, raw_n: rawDone, raw_before_per_s: round(rawBefore, 1), raw_after_per_s: round(rawAfter, 1), api_n: apiLat.length, concurrency: CONC, stored, mean_batch: round(meanBatch, 1), cpu: facts.cpu, cores: facts.cores, node: facts.node,
+  target_met: ok, raw_n: rawDone, raw_before_per_s: round(rawBefore, 1), raw_after_per_s: round(rawAfter, 1), api_n: apiLat.length, concurrency: CONC, stored, mean_batch: round(meanBatch, 1), cpu: facts.cpu, cores: facts.cores, node: facts.node, loadavg_1m: facts.loadavg_1m,
 }));
