@@ -124,15 +124,22 @@ export class ReceiptBuffer {
       pos_id: r.pos_id, type: r.type, total_kopecks: r.total, payload: JSON.stringify(r), created_at: at,
       response_status: null, response_body: null,
     };
+    // The stored receipt is built from what was written, not read back: one statement fewer
+    // per sale on the hot path.
+    const stored: StoredReceipt = {
+      id: row.id as string, idempotencyKey: req.idempotencyKey, requestHash: req.requestHash, hlc: row.hlc as string,
+      posId: r.pos_id, type: r.type, total: r.total, receipt: r, status: 'buffered', fiscalData: null, retryCount: 0,
+      lastError: null, response: null, createdAt: at, updatedAt: at, printedAt: null, deliveredAt: null, hubTime: null,
+      syncedAt: null, serverTime: null,
+    };
     if (req.response) {
-      const draft = fromRow({ ...row, status: 'buffered', retry_count: 0, updated_at: at } as unknown as ReceiptRow);
-      const resp = req.response(draft);
-      row.response_status = resp.status;
-      row.response_body = JSON.stringify(resp.body);
+      stored.response = req.response(stored);
+      row.response_status = stored.response.status;
+      row.response_body = JSON.stringify(stored.response.body);
     }
     this.stmt.insert.run(row);
     this.stmt.event.run(row.id, 'buffered', JSON.stringify({ hlc: row.hlc }), at);
-    return fromRow(this.stmt.get.get(row.id) as ReceiptRow);
+    return stored;
   }
 
   /** Group-commit counters: how many receipts share one transaction on average. */

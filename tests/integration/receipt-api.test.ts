@@ -91,6 +91,11 @@ describe('POST /v1/kkt/receipt', () => {
     const body = await json(res);
     const fields = (body.errors as { field: string }[]).map((e) => e.field).sort();
     expect(fields).toEqual(['extra', 'items[0].colour', 'items[0].price', 'items[0].qty', 'payments', 'pos_id', 'type'].sort());
+    const missing = await json(await t.post({ pos_id: 'P', type: 'sale', items: [{ name: 'x', qty: 1 }], payments: [{ method: 'cash', amount: null }] }));
+    expect(missing.errors).toEqual([
+      { field: 'items[0].price', message: 'is required' },
+      { field: 'payments[0].amount', message: 'must be an amount in rubles (a JSON number or a decimal string)' },
+    ]);
     expect(t.box.buffer.status().current_queued).toBe(0);
   });
 

@@ -37,6 +37,7 @@ describe('receipt buffer', () => {
     expect(r.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(r.hlc).toMatch(/^001700000000000-00000000-box01$/);
     expect(buf.get(r.id)?.receipt.items[0]?.name).toBe('Lens');
+    expect(buf.get(r.id)).toEqual(r); // what insert returns is exactly what was stored
     expect(buf.getByIdempotencyKey('k1')?.id).toBe(r.id);
     expect(buf.events(r.id).map((e) => e.event)).toEqual(['buffered']);
     expect(buf.db.pragma('journal_mode', { simple: true })).toBe('wal');
