@@ -49,6 +49,14 @@ export async function acceptReceipt(deps: AcceptDeps, key: string, body: unknown
         const r = replay(deps.buffer, key, hash);
         if (r) return r;
       }
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('SQLITE_')) {
+        // Disk full, read-only or I/O error: say plainly that nothing was stored, so the POS
+        // retries (same key) or falls back, and never believes the sale is safe.
+        deps.log.error({ err, idempotency_key: key }, 'receipt NOT stored');
+        throw new Problem(503, 'storage-unavailable', 'Receipt not stored',
+          `the box could not store the receipt (${code}); nothing was saved, retry with the same Idempotency-Key`, {}, { 'Retry-After': '5' });
+      }
       throw err;
     }
     deps.log.info({ receipt_id: stored.id, hlc: stored.hlc, pos_id: stored.posId, total: stored.total }, 'receipt buffered');

@@ -36,6 +36,18 @@ describe('GET /health', () => {
     t.box.buffer.db.pragma('query_only = OFF');
   });
 
+  it('a sale the database cannot store gets 503 "not stored", and health names the database', async () => {
+    t = await startTestBox();
+    t.box.buffer.db.pragma('query_only = ON');
+    const res = await t.post(saleBody());
+    expect(res.status).toBe(503);
+    const body = await res.json() as { detail: string };
+    expect(body.detail).toMatch(/nothing was saved/);
+    expect((await t.get('/health', null)).status).toBe(503);
+    t.box.buffer.db.pragma('query_only = OFF');
+    expect(t.box.buffer.status().current_queued).toBe(0);
+  });
+
   it('takes more named checks (printer, uplink, power plug in later)', async () => {
     t = await startTestBox();
     t.box.health.register({ name: 'printer', check: () => ({ ok: false, detail: 'paper out' }) });
