@@ -31,6 +31,7 @@ export class Box {
   private readonly disk: DiskSpaceCheck;
   private readonly fiscaliser: Fiscaliser;
   private server: Server | null = null;
+  private stopped = false;
 
   constructor(readonly config: BoxConfig, opts: BoxOptions = {}) {
     this.log = opts.log ?? createLogger('box', config.logLevel);
@@ -66,6 +67,8 @@ export class Box {
 
   /** Stops taking requests, lets in-flight ones finish, then closes the database cleanly. */
   async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
     this.disk.stop();
     const server = this.server;
     this.server = null;

@@ -83,6 +83,8 @@ describe('GET /v1/kkt/buffer/status and /metrics', () => {
     const res = await t.get('/v1/nope');
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
+    await t.box.stop();
+    await expect(t.box.stop()).resolves.toBeUndefined(); // a second stop (SIGTERM after SIGINT) is harmless
   });
 });
 
