@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { createApp } from './api/app.js';
+import { SalesGate } from './api/sales-gate.js';
 import { ReceiptBuffer } from './buffer/receipt-buffer.js';
 import { HybridLogicalClock } from './clock/hlc.js';
 import type { BoxConfig } from './config.js';
@@ -12,6 +13,10 @@ import { NoPrinterFiscaliser, type Fiscaliser } from './fiscal/fiscaliser.js';
 import { DiskSpaceCheck, type DiskProbe } from './health/disk-check.js';
 import { HealthRegistry } from './health/health.js';
 import { createMetrics, type BoxMetrics } from './metrics.js';
+import type { GpioInput } from './power/gpio-input.js';
+import { createPowerMonitor, powerOffCommand } from './power/power-setup.js';
+import { PowerSequence } from './power/power-sequence.js';
+import { FanoutStatusPublisher, LogStatusPublisher, type StatusPublisher } from './status-publisher.js';
 import { VERSION } from './version.js';
 
 export interface BoxOptions {
@@ -20,6 +25,12 @@ export interface BoxOptions {
   fiscaliser?: Fiscaliser;
   wallClock?: () => number;
   diskProbe?: DiskProbe;
+  /** Replaces the configured power-loss line (tests drive a SimulatedGpio). */
+  gpio?: GpioInput;
+  /** Replaces the configured OS power-off step. */
+  powerOff?: () => Promise<void>;
+  /** Where retained status goes besides the log (the uplink's MQTT hook). */
+  status?: StatusPublisher;
 }
 
 export class Box {
@@ -28,6 +39,9 @@ export class Box {
   readonly buffer: ReceiptBuffer;
   readonly health: HealthRegistry;
   readonly metrics: BoxMetrics;
+  readonly gate = new SalesGate();
+  readonly status: FanoutStatusPublisher;
+  readonly power: PowerSequence;
   private readonly disk: DiskSpaceCheck;
   private readonly fiscaliser: Fiscaliser;
   private server: Server | null = null;
@@ -45,6 +59,14 @@ export class Box {
     this.health.register({ name: 'database', check: () => (this.buffer.writeProbe(), { ok: true }) });
     this.disk = new DiskSpaceCheck(config.dataDir, config.health.minFreeDiskBytes, config.health.diskPollMs, opts.diskProbe);
     this.health.register(this.disk);
+    this.status = new FanoutStatusPublisher(this.log, new LogStatusPublisher(this.log), ...(opts.status ? [opts.status] : []));
+    this.power = new PowerSequence({
+      gate: this.gate, status: this.status, log: this.log, node: config.nodeId,
+      checkpoint: () => this.buffer.checkpoint(),
+      stopBox: () => this.stop(),
+      powerOff: opts.powerOff ?? powerOffCommand(config),
+      graceMs: config.power.graceMs, retryAfterS: config.power.retryAfterS,
+    }, createPowerMonitor(config, opts.gpio));
   }
 
   /** Starts the LAN API; resolves with the URL it listens on (port 0 picks a free one). */
@@ -52,7 +74,7 @@ export class Box {
     await this.disk.start();
     const app = createApp({
       buffer: this.buffer, fiscaliser: this.fiscaliser, health: this.health, metrics: this.metrics, log: this.log,
-      posTokens: this.config.api.posTokens, bodyLimitKb: this.config.api.bodyLimitKb, defaultVat: this.config.receipt.defaultVat,
+      gate: this.gate, posTokens: this.config.api.posTokens, bodyLimitKb: this.config.api.bodyLimitKb, defaultVat: this.config.receipt.defaultVat,
     });
     const server = app.listen(this.config.api.port, this.config.api.host);
     this.server = server;
@@ -62,7 +84,16 @@ export class Box {
     });
     const url = `http://${this.config.api.host}:${(server.address() as AddressInfo).port}`;
     this.log.info({ url, node: this.config.nodeId, hlc: this.clock.peek() }, 'box LAN API listening');
+    await this.power.start();
     return url;
+  }
+
+  /**
+   * The orderly path for SIGTERM (and, with powerOff, the end of a power-loss grace): sales
+   * gate closed, sale in flight finished, WAL checkpointed, `power` status published, stop.
+   */
+  shutdown(reason: string): Promise<void> {
+    return this.power.shutdown(reason);
   }
 
   /** Stops taking requests, lets in-flight ones finish, then closes the database cleanly. */
@@ -70,6 +101,7 @@ export class Box {
     if (this.stopped) return;
     this.stopped = true;
     this.disk.stop();
+    this.power.stopWatching();
     const server = this.server;
     this.server = null;
     if (server) {

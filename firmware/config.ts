@@ -34,6 +34,23 @@ export const boxConfigSchema = z.strictObject({
     minFreeDiskBytes: z.coerce.number().int().min(0).default(1_000_000_000),
     diskPollMs: int(1000, 86_400_000).default(60_000),
   }).default({ minFreeDiskBytes: 1_000_000_000, diskPollMs: 60_000 }),
+  power: z.strictObject({
+    /** Where the power-loss line comes from: a real Pi (onoff), a file-driven simulator, or none. */
+    gpio: z.enum(['onoff', 'simulator', 'none']).default('simulator'),
+    /** A row of hardware/ups/pinmaps.json; pin and lossLevel override it. */
+    hat: z.string().default('x728'),
+    pin: int(0, 53).optional(),
+    lossLevel: z.enum(['high', 'low']).optional(),
+    /** Sysfs number of BCM pin 0, for a board whose chip label we do not know. */
+    gpioBase: int(0, 4096).optional(),
+    debounceMs: int(0, 10_000).default(50),
+    graceMs: int(0, 3_600_000).default(30_000),
+    retryAfterS: int(1, 3600).default(60),
+    /** Run after the box stopped at the end of the grace. Default: systemctl poweroff with onoff, nothing otherwise. */
+    poweroffCommand: z.array(z.string().min(1)).optional(),
+    /** The simulator's state file ("on"/"off"); default <dataDir>/mains. */
+    simulatorFile: z.string().min(1).optional(),
+  }).default({ gpio: 'simulator', hat: 'x728', debounceMs: 50, graceMs: 30_000, retryAfterS: 60 }),
 });
 
 export type BoxConfig = z.output<typeof boxConfigSchema>;

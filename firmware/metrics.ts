@@ -22,7 +22,7 @@ export function createMetrics(buffer: ReceiptBuffer): BoxMetrics {
   });
   const receiptsAccepted = new Counter({
     name: 'box_receipt_requests_total',
-    help: 'POST /v1/kkt/receipt outcomes: created, replayed, conflict, rejected',
+    help: 'POST /v1/kkt/receipt outcomes: created, replayed, conflict, rejected (4xx), refused (5xx: paused, full, not stored)',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });

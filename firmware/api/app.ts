@@ -13,6 +13,7 @@ import type { HealthRegistry } from '../health/health.js';
 import type { BoxMetrics } from '../metrics.js';
 import { bearerAuth } from './auth.js';
 import { InFlightKeys } from './idempotency.js';
+import type { SalesGate } from './sales-gate.js';
 import { receiptRoutes } from './routes/receipts.js';
 import { bufferRoutes, healthRoute, metricsRoute } from './routes/status.js';
 
@@ -25,6 +26,8 @@ export interface AppDeps {
   posTokens: readonly string[];
   bodyLimitKb: number;
   defaultVat: VatCode;
+  /** Closed on power loss and shutdown: new sales get 503. */
+  gate?: SalesGate;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -36,7 +39,7 @@ export function createApp(deps: AppDeps): Koa {
   const api = new Router();
   receiptRoutes(api, {
     buffer: deps.buffer, fiscaliser: deps.fiscaliser, inFlight: new InFlightKeys(), defaultVat: deps.defaultVat,
-    log: deps.log, onOutcome: (o) => deps.metrics.receiptsAccepted.inc({ outcome: o }),
+    log: deps.log, ...(deps.gate ? { gate: deps.gate } : {}), onOutcome: (o) => deps.metrics.receiptsAccepted.inc({ outcome: o }),
   });
   bufferRoutes(api, deps.buffer);
 

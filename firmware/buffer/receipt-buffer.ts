@@ -252,6 +252,12 @@ export class ReceiptBuffer {
     this.db.prepare('INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at').run(this.iso());
   }
 
+  /** Writes the group-commit queue, then copies the WAL into the database and truncates it. */
+  checkpoint(): void {
+    this.flush();
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
   close(): void {
     this.flush();
     this.db.transaction(() => saveHighWaterMark(this.db, this.clock.peek()))();
