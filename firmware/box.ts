@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { createApp } from './api/app.js';
 import { SalesGate } from './api/sales-gate.js';
-import { ReceiptBuffer } from './buffer/receipt-buffer.js';
+import { FillWatch } from './buffer/fill-watch.js';
+import { openBufferOrSetAside, type SetAside } from './buffer/open-or-set-aside.js';
+import type { ReceiptBuffer } from './buffer/receipt-buffer.js';
 import { HybridLogicalClock } from './clock/hlc.js';
 import type { BoxConfig } from './config.js';
 import { NoPrinterFiscaliser, type Fiscaliser } from './fiscal/fiscaliser.js';
@@ -42,6 +44,9 @@ export class Box {
   readonly gate = new SalesGate();
   readonly status: FanoutStatusPublisher;
   readonly power: PowerSequence;
+  readonly fill: FillWatch;
+  /** Set when start-up found the database corrupt and moved it aside. */
+  readonly setAside: SetAside | null;
   private readonly disk: DiskSpaceCheck;
   private readonly fiscaliser: Fiscaliser;
   private server: Server | null = null;
@@ -50,16 +55,28 @@ export class Box {
   constructor(readonly config: BoxConfig, opts: BoxOptions = {}) {
     this.log = opts.log ?? createLogger('box', config.logLevel);
     this.clock = new HybridLogicalClock({ node: config.nodeId, ...(opts.wallClock ? { wallClock: opts.wallClock } : {}) });
-    this.buffer = ReceiptBuffer.open(join(config.dataDir, 'box.db'), {
+    const opened = openBufferOrSetAside(join(config.dataDir, 'box.db'), {
       clock: this.clock, capacity: config.buffer.capacity, maxBatch: config.buffer.maxBatch,
-    });
+      warnPercent: config.buffer.warnPercent, maxDbBytes: config.buffer.maxDbBytes,
+    }, this.log);
+    this.buffer = opened.buffer;
+    this.setAside = opened.setAside;
     this.fiscaliser = opts.fiscaliser ?? new NoPrinterFiscaliser();
     this.metrics = createMetrics(this.buffer);
     this.health = new HealthRegistry(VERSION);
-    this.health.register({ name: 'database', check: () => (this.buffer.writeProbe(), { ok: true }) });
+    this.health.register({
+      name: 'database',
+      check: () => {
+        this.buffer.writeProbe();
+        const incidents = this.buffer.openIncidents();
+        return incidents.length ? { ok: true, degraded: true, detail: { incidents } } : { ok: true };
+      },
+    });
     this.disk = new DiskSpaceCheck(config.dataDir, config.health.minFreeDiskBytes, config.health.diskPollMs, opts.diskProbe);
     this.health.register(this.disk);
     this.status = new FanoutStatusPublisher(this.log, new LogStatusPublisher(this.log), ...(opts.status ? [opts.status] : []));
+    this.fill = new FillWatch(this.buffer, this.status, this.log, config.nodeId);
+    this.health.register(this.fill);
     this.power = new PowerSequence({
       gate: this.gate, status: this.status, log: this.log, node: config.nodeId,
       checkpoint: () => this.buffer.checkpoint(),
@@ -72,9 +89,12 @@ export class Box {
   /** Starts the LAN API; resolves with the URL it listens on (port 0 picks a free one). */
   async start(): Promise<string> {
     await this.disk.start();
+    await this.fill.start();
+    const incidents = this.buffer.openIncidents();
+    if (incidents.length) await this.status.publish('database', { node: this.config.nodeId, state: 'incident', incidents, at: new Date().toISOString() });
     const app = createApp({
       buffer: this.buffer, fiscaliser: this.fiscaliser, health: this.health, metrics: this.metrics, log: this.log,
-      gate: this.gate, posTokens: this.config.api.posTokens, bodyLimitKb: this.config.api.bodyLimitKb, defaultVat: this.config.receipt.defaultVat,
+      gate: this.gate, afterSale: () => void this.fill.update(), posTokens: this.config.api.posTokens, bodyLimitKb: this.config.api.bodyLimitKb, defaultVat: this.config.receipt.defaultVat,
     });
     const server = app.listen(this.config.api.port, this.config.api.host);
     this.server = server;
@@ -101,6 +121,7 @@ export class Box {
     if (this.stopped) return;
     this.stopped = true;
     this.disk.stop();
+    this.fill.stop();
     this.power.stopWatching();
     const server = this.server;
     this.server = null;

@@ -26,7 +26,11 @@ export const boxConfigSchema = z.strictObject({
   buffer: z.strictObject({
     capacity: int(1, 10_000_000).default(10_000),
     maxBatch: int(1, 10_000).default(256),
-  }).default({ capacity: 10_000, maxBatch: 256 }),
+    /** percent_full at which health turns degraded and a `buffer` warning is published. */
+    warnPercent: int(1, 100).default(80),
+    /** Hard size limit of box.db in bytes (SQLite max_page_count); absent = the disk is the limit. */
+    maxDbBytes: z.coerce.number().int().min(65_536).optional(),
+  }).default({ capacity: 10_000, maxBatch: 256, warnPercent: 80 }),
   receipt: z.strictObject({
     defaultVat: z.enum(VAT_CODES).default('vat22'),
   }).default({ defaultVat: 'vat22' }),

@@ -53,5 +53,31 @@ export function createMetrics(buffer: ReceiptBuffer): BoxMetrics {
       this.set(buffer.status().dlq_count);
     },
   });
+  new Gauge({
+    name: 'box_buffer_fill_ratio',
+    help: 'Queued receipts / capacity (1 = full: new sales refused)',
+    registers: [registry],
+    collect() {
+      this.set(buffer.queuedCount / buffer.status().total_capacity);
+    },
+  });
+  new Gauge({
+    name: 'box_buffer_fill_state',
+    help: '1 for the current fill state of the buffer (ok, warning at warn_percent, full at capacity)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const now = buffer.fillState();
+      for (const st of ['ok', 'warning', 'full'] as const) this.set({ state: st }, st === now ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'box_database_incidents',
+    help: 'Unacknowledged database incidents (a corrupt box.db set aside at start-up); alert on > 0',
+    registers: [registry],
+    collect() {
+      this.set(buffer.openIncidents().length);
+    },
+  });
   return { registry, httpDuration, receiptsAccepted };
 }

@@ -28,6 +28,8 @@ export interface AppDeps {
   defaultVat: VatCode;
   /** Closed on power loss and shutdown: new sales get 503. */
   gate?: SalesGate;
+  /** Called after every POST /v1/kkt/receipt (the buffer fill watch re-reads its state). */
+  afterSale?: () => void;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -39,7 +41,10 @@ export function createApp(deps: AppDeps): Koa {
   const api = new Router();
   receiptRoutes(api, {
     buffer: deps.buffer, fiscaliser: deps.fiscaliser, inFlight: new InFlightKeys(), defaultVat: deps.defaultVat,
-    log: deps.log, ...(deps.gate ? { gate: deps.gate } : {}), onOutcome: (o) => deps.metrics.receiptsAccepted.inc({ outcome: o }),
+    log: deps.log, ...(deps.gate ? { gate: deps.gate } : {}), onOutcome: (o) => {
+      deps.metrics.receiptsAccepted.inc({ outcome: o });
+      deps.afterSale?.();
+    },
   });
   bufferRoutes(api, deps.buffer);
 
