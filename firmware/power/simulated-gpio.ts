@@ -1,7 +1,7 @@
 // GPIO simulators behind the same interface as the real line. SimulatedGpio is driven from
 // tests in-process; FileMainsSimulator lets another process (the demo stack's operator via
 // `npm run mains -- off|on`) pull the simulated mains by writing one word to a file.
-import { readFileSync, unwatchFile, watchFile, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { GpioInput, Level } from './gpio-input.js';
 
 export class SimulatedGpio implements GpioInput {
@@ -41,7 +41,7 @@ export function writeMainsFile(file: string, mains: MainsWord): void {
  */
 export class FileMainsSimulator implements GpioInput {
   private readonly sim: SimulatedGpio;
-  private watching = false;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly file: string, private readonly lossLevel: Level, private readonly pollMs = 100) {
     this.sim = new SimulatedGpio(this.levelFromFile());
@@ -53,16 +53,17 @@ export class FileMainsSimulator implements GpioInput {
 
   watch(cb: (level: Level) => void): void {
     this.sim.watch(cb);
-    if (this.watching) return;
-    this.watching = true;
-    // watchFile polls stat: it survives the file being replaced or created later, which
-    // fs.watch on a single file does not.
-    watchFile(this.file, { interval: this.pollMs, persistent: false }, () => this.sim.set(this.levelFromFile()));
+    if (this.timer) return;
+    // Reading a 4-byte file on a timer: survives the file being created or replaced later
+    // (fs.watch does not), and unlike watchFile has no race with a write made right after
+    // watching started (watchFile's first stat can already include it).
+    this.timer = setInterval(() => this.sim.set(this.levelFromFile()), this.pollMs);
+    this.timer.unref();
   }
 
   close(): void {
-    if (this.watching) unwatchFile(this.file);
-    this.watching = false;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
     this.sim.close();
   }
 
