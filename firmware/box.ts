@@ -9,6 +9,7 @@ import { SalesGate } from './api/sales-gate.js';
 import { FillWatch } from './buffer/fill-watch.js';
 import { openBufferOrSetAside, type SetAside } from './buffer/open-or-set-aside.js';
 import type { ReceiptBuffer } from './buffer/receipt-buffer.js';
+import { ClockWatch, remoteTimeMs, type ClockReference } from './clock/clock-watch.js';
 import { HybridLogicalClock } from './clock/hlc.js';
 import type { BoxConfig } from './config.js';
 import { NoPrinterFiscaliser, type Fiscaliser } from './fiscal/fiscaliser.js';
@@ -31,6 +32,8 @@ export interface BoxOptions {
   gpio?: GpioInput;
   /** Replaces the configured OS power-off step. */
   powerOff?: () => Promise<void>;
+  /** Clocks that know better than a Pi without RTC (the printer driver adds the KKT's). */
+  clockReferences?: ClockReference[];
   /** Where retained status goes besides the log (the uplink's MQTT hook). */
   status?: StatusPublisher;
 }
@@ -45,6 +48,7 @@ export class Box {
   readonly status: FanoutStatusPublisher;
   readonly power: PowerSequence;
   readonly fill: FillWatch;
+  readonly clockWatch: ClockWatch;
   /** Set when start-up found the database corrupt and moved it aside. */
   readonly setAside: SetAside | null;
   private readonly disk: DiskSpaceCheck;
@@ -58,6 +62,10 @@ export class Box {
     const opened = openBufferOrSetAside(join(config.dataDir, 'box.db'), {
       clock: this.clock, capacity: config.buffer.capacity, maxBatch: config.buffer.maxBatch,
       warnPercent: config.buffer.warnPercent, maxDbBytes: config.buffer.maxDbBytes,
+      onRemoteTime: (source, text) => {
+        const ms = remoteTimeMs(text);
+        if (ms !== null) void this.clockWatch.observe(source, ms);
+      },
     }, this.log);
     this.buffer = opened.buffer;
     this.setAside = opened.setAside;
@@ -75,6 +83,11 @@ export class Box {
     this.disk = new DiskSpaceCheck(config.dataDir, config.health.minFreeDiskBytes, config.health.diskPollMs, opts.diskProbe);
     this.health.register(this.disk);
     this.status = new FanoutStatusPublisher(this.log, new LogStatusPublisher(this.log), ...(opts.status ? [opts.status] : []));
+    this.clockWatch = new ClockWatch(opts.clockReferences ?? [], this.status, this.log, config.nodeId, {
+      maxDriftS: config.clock.maxDriftS, pollMs: config.clock.pollMs, ...(opts.wallClock ? { wallClock: opts.wallClock } : {}),
+    });
+    this.health.register(this.clockWatch);
+    this.clockWatch.registerMetrics(this.metrics.registry);
     this.fill = new FillWatch(this.buffer, this.status, this.log, config.nodeId);
     this.health.register(this.fill);
     this.power = new PowerSequence({
@@ -90,6 +103,7 @@ export class Box {
   async start(): Promise<string> {
     await this.disk.start();
     await this.fill.start();
+    await this.clockWatch.start();
     const incidents = this.buffer.openIncidents();
     if (incidents.length) await this.status.publish('database', { node: this.config.nodeId, state: 'incident', incidents, at: new Date().toISOString() });
     const app = createApp({
@@ -122,6 +136,7 @@ export class Box {
     this.stopped = true;
     this.disk.stop();
     this.fill.stop();
+    this.clockWatch.stop();
     this.power.stopWatching();
     const server = this.server;
     this.server = null;

@@ -38,6 +38,12 @@ export const boxConfigSchema = z.strictObject({
     minFreeDiskBytes: z.coerce.number().int().min(0).default(1_000_000_000),
     diskPollMs: int(1000, 86_400_000).default(60_000),
   }).default({ minFreeDiskBytes: 1_000_000_000, diskPollMs: 60_000 }),
+  clock: z.strictObject({
+    /** Alarm (health degraded, `clock` status) when the system clock is off by more than this. */
+    maxDriftS: int(1, 86_400).default(120),
+    /** How often clock references (the printer's RTC) are asked. */
+    pollMs: int(1000, 86_400_000).default(600_000),
+  }).default({ maxDriftS: 120, pollMs: 600_000 }),
   power: z.strictObject({
     /** Where the power-loss line comes from: a real Pi (onoff), a file-driven simulator, or none. */
     gpio: z.enum(['onoff', 'simulator', 'none']).default('simulator'),

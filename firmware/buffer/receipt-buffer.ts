@@ -54,6 +54,8 @@ export interface BufferOptions {
   maxDbBytes?: number | undefined;
   maxBatch?: number;
   now?: () => Date;
+  /** Told the hub's / OFD's time whenever an acknowledgement carries it (clock drift watch). */
+  onRemoteTime?: (source: 'hub' | 'ofd', text: string) => void;
 }
 
 const inList = (s: readonly string[]) => s.map((x) => `'${x}'`).join(', ');
@@ -66,6 +68,7 @@ export class ReceiptBuffer {
   /** Queued receipts, kept exact by insertMany and transition (this process is the only writer). */
   private queued = 0;
   private readonly now: () => Date;
+  private readonly onRemoteTime: BufferOptions['onRemoteTime'];
   private readonly group: GroupCommit<InsertRequest, StoredReceipt>;
   private readonly stmt;
 
@@ -86,6 +89,7 @@ export class ReceiptBuffer {
       db.pragma(`max_page_count = ${Math.max(1, Math.floor(opts.maxDbBytes / pageSize))}`);
     }
     this.now = opts.now ?? (() => new Date());
+    this.onRemoteTime = opts.onRemoteTime;
     const hwm = loadHighWaterMark(db);
     if (hwm) this.clock.restore(hwm);
     this.group = new GroupCommit((items) => this.insertMany(items), opts.maxBatch ?? 256);
@@ -232,12 +236,16 @@ export class ReceiptBuffer {
 
   /** The hub acknowledged receipt of the document; `hubTime` (HLC text) is merged into the clock. */
   markDelivered(id: string, hubTime: string): StoredReceipt {
-    return this.transition(id, 'delivered', { hub_time: hubTime, delivered_at: this.iso() }, { hubTime }, hubTime);
+    const r = this.transition(id, 'delivered', { hub_time: hubTime, delivered_at: this.iso() }, { hubTime }, hubTime);
+    this.onRemoteTime?.('hub', hubTime);
+    return r;
   }
 
   /** The OFD accepted the document (per the hub); `serverTime` is the server's time for it. */
   markSynced(id: string, serverTime: string): StoredReceipt {
-    return this.transition(id, 'synced', { server_time: serverTime, synced_at: this.iso() }, { serverTime }, serverTime);
+    const r = this.transition(id, 'synced', { server_time: serverTime, synced_at: this.iso() }, { serverTime }, serverTime);
+    this.onRemoteTime?.('ofd', serverTime);
+    return r;
   }
 
   moveToDlq(id: string, reason: string): StoredReceipt {
