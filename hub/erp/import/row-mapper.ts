@@ -1,0 +1,100 @@
+// One source row to one product row through the profile's column mapping. Prices are parsed
+// as exact decimals ("1 234,50" with a decimal comma), never through parseFloat.
+import { rublesToKopecks } from '../../../shared/money.js';
+import { PRODUCT_KINDS, type ProductKind } from '../domain/products.js';
+import type { ImportProfile, TargetField } from './profiles.js';
+import type { Cell } from './row-reader.js';
+
+export interface ProductRow {
+  supplier: string;
+  supplier_code: string | null;
+  barcode: string | null;
+  name: string;
+  brand: string | null;
+  kind: ProductKind;
+  sku: string | null;
+  cost: number;
+  price: number;
+}
+
+export interface RowError {
+  column: string;
+  reason: string;
+}
+
+export type Mapped = { ok: true; row: ProductRow } | { ok: false; errors: RowError[] };
+
+const KIND_WORDS: Record<string, ProductKind> = {
+  frame: 'frame', оправа: 'frame', оправы: 'frame', lens: 'lens', линза: 'lens', линзы: 'lens',
+  accessory: 'accessory', аксессуар: 'accessory', аксессуары: 'accessory', other: 'other', прочее: 'other',
+};
+
+/** "1 234,50" (decimal comma) or "1234.50" to kopecks; null if not an exact amount. */
+export function parseMoney(cell: Cell, decimalComma: boolean): number | null {
+  if (cell === null) return null;
+  if (typeof cell === 'number') return rublesToKopecks(cell);
+  let s = cell.replace(/[\s\u00a0\u202f]/g, '').replace(/(руб\.?|₽|р\.)$/i, '');
+  if (decimalComma) {
+    if (s.includes('.') && s.includes(',')) s = s.replace(/\./g, '');
+    s = s.replace(',', '.');
+  } else if (s.includes(',')) {
+    return null;
+  }
+  return rublesToKopecks(s);
+}
+
+function text(cell: Cell | undefined): string | null {
+  if (cell === null || cell === undefined) return null;
+  const s = (typeof cell === 'number' ? String(cell) : cell).trim();
+  return s === '' ? null : s;
+}
+
+export function mapRow(cells: Record<string, Cell>, profile: ImportProfile): Mapped {
+  const errors: RowError[] = [];
+  const col = (f: TargetField) => profile.mapping[f];
+  const get = (f: TargetField) => {
+    const c = col(f);
+    return c === undefined ? null : text(cells[c]);
+  };
+  for (const f of Object.keys(profile.mapping) as TargetField[]) {
+    const c = col(f) as string;
+    if (!(c in cells)) errors.push({ column: c, reason: `column "${c}" is missing from the file` });
+  }
+  if (errors.length) return { ok: false, errors };
+  const name = get('name');
+  if (!name) errors.push({ column: col('name') as string, reason: 'name is empty' });
+  else if (name.length > 160) errors.push({ column: col('name') as string, reason: 'name is longer than 160 characters' });
+  const barcode = get('barcode');
+  if (barcode !== null && !/^\d{8,14}$/.test(barcode)) errors.push({ column: col('barcode') as string, reason: `barcode "${barcode}" must be 8 to 14 digits (EAN-8/13, GTIN-14)` });
+  const key = get(profile.match_key);
+  if (!key && profile.match_key !== 'name') errors.push({ column: col(profile.match_key) as string, reason: `${profile.match_key} (the match key) is empty` });
+  const money = (f: 'cost' | 'price', required: boolean) => {
+    const c = col(f);
+    if (!c) return 0;
+    const raw = cells[c] ?? null;
+    if (raw === null || raw === '') {
+      if (required) errors.push({ column: c, reason: `${f} is empty` });
+      return 0;
+    }
+    const k = parseMoney(raw, profile.decimal_comma);
+    if (k === null) {
+      errors.push({ column: c, reason: `${f} "${String(raw)}" is not an amount in rubles with at most 2 decimals${profile.decimal_comma ? ' (decimal comma)' : ' (decimal point)'}` });
+      return 0;
+    }
+    return k;
+  };
+  const price = money('price', true);
+  const cost = money('cost', false);
+  let kind = profile.default_kind;
+  const kindText = get('kind');
+  if (kindText) {
+    const k = KIND_WORDS[kindText.toLocaleLowerCase('ru-RU')] ?? (PRODUCT_KINDS as readonly string[]).find((x) => x === kindText);
+    if (!k) errors.push({ column: col('kind') as string, reason: `kind "${kindText}" must be one of ${PRODUCT_KINDS.join(', ')}` });
+    else kind = k as ProductKind;
+  }
+  if (errors.length) return { ok: false, errors };
+  return {
+    ok: true,
+    row: { supplier: profile.supplier, supplier_code: get('supplier_code'), barcode, name: name as string, brand: get('brand'), kind, sku: get('sku'), cost, price },
+  };
+}
