@@ -40,8 +40,8 @@ CREATE TABLE erp_prescriptions (
   os_prism_base TEXT CHECK ((os_prism IS NULL AND os_prism_base IS NULL) OR os_prism_base IN ('in','out','up','down')),
   pd_distance INTEGER, pd_near INTEGER, od_pd_distance INTEGER, os_pd_distance INTEGER,
   od_pd_near INTEGER, os_pd_near INTEGER, vertex_distance INTEGER,
-  CHECK (pd_distance IS NOT NULL OR (od_pd_distance IS NOT NULL AND os_pd_distance IS NOT NULL)),
-  created_by INTEGER, created_at TEXT NOT NULL);
+  created_by INTEGER, created_at TEXT NOT NULL,
+  CHECK (pd_distance IS NOT NULL OR (od_pd_distance IS NOT NULL AND os_pd_distance IS NOT NULL)));
 CREATE INDEX erp_prescriptions_patient ON erp_prescriptions(patient_id);
 
 CREATE TABLE erp_lenses (

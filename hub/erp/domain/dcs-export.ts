@@ -75,7 +75,8 @@ export function toDcs(order: LabOrder, rx: Prescription, lenses: { od: Lens; os:
     `DBL=${mm(order.dbl)}`,
   ];
   if (rx.vertex_distance !== null) lines.push(`BVD=${pair(mm(rx.vertex_distance), mm(rx.vertex_distance))}`);
-  return `${lines.join('\r\n')}\r\n`;
+  // A record with no value for either eye is left out rather than sent empty.
+  return `${lines.filter((l) => !/=;?$/.test(l)).join('\r\n')}\r\n`;
 }
 
 /** Parses DCS records back to label -> values (R;L split). A repeated label keeps the last record. */

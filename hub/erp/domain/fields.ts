@@ -20,7 +20,7 @@ export function describe(rule: ScaledRule): Record<string, string> {
     min: formatScaled(rule.min, rule.scale, rule.signed),
     max: formatScaled(rule.max, rule.scale, rule.signed),
     step: formatScaled(rule.step, rule.scale),
-    unit: rule.unit ? ` ${rule.unit}` : '',
+    unit: rule.unit ? (rule.unit === '°' ? '°' : ` ${rule.unit}`) : '',
     example: rule.example,
   };
 }
