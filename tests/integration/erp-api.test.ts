@@ -96,4 +96,25 @@ describe('ERP API: auth, roles, problems, audit', () => {
     const forbidden = await fetch(`${srv.url}/audit`, { headers: { authorization: `Bearer ${optician.token}` } });
     expect(forbidden.status).toBe(403);
   });
+
+  it('every page renders for an admin (no template errors), forms re-render with 422', async () => {
+    const auth = { authorization: `Bearer ${admin.token}` };
+    const p = await admin.call('POST', '/api/v1/patients', { last_name: 'Фомин', first_name: 'Ян', consent_at: '2026-11-20' });
+    const rx = await admin.call('POST', `/api/v1/patients/${p.body.id}/prescriptions`, { rx_date: '2026-11-20', prescriber: 'x', od_sph: '+1.00', od_cyl: '-0.50', od_axis: '45', os_sph: '+1.25', pd_distance: '62', od_prism: '1', od_prism_base: 'out' });
+    const lens = (await admin.call('GET', '/api/v1/lenses?lens_type=single_vision')).body.items[0];
+    const o = await admin.call('POST', '/api/v1/lab-orders', { prescription_id: rx.body.prescription.id, lens_od_id: lens.id, lens_os_id: lens.id });
+    const paths = ['/login', '/patients', '/patients/new', `/patients/${p.body.id}`, `/patients/${p.body.id}/edit`, `/patients/${p.body.id}/prescriptions/new`,
+      '/orders', '/orders?state=draft&q=LO', `/orders/new?prescription_id=${rx.body.prescription.id}`, `/orders/${o.body.id}`, `/orders/${o.body.id}/dcs`,
+      '/lenses', '/lenses?lens_type=progressive', '/lenses/new', '/products', '/products?kind=frame', '/import', '/import/jobs', '/reports', '/fleet', '/audit'];
+    for (const path of paths) {
+      const res = await fetch(`${srv.url}${path}`, { headers: auth });
+      expect(`${path} ${res.status}`).toBe(`${path} 200`);
+    }
+    const form = await fetch(`${srv.url}/lenses`, { method: 'POST', headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=&lens_type=progressive&refractive_index=2.1&coatings=ar&coatings=gold' });
+    expect(form.status).toBe(422);
+    const html = await form.text();
+    expect(html).toContain('Допустимо от 1.500 до 1.900');
+    expect(html).toContain('Обязательное поле');
+    expect((await fetch(`${srv.url}/orders/99999`, { headers: auth })).status).toBe(404);
+  });
 });
