@@ -7,9 +7,13 @@ import { silentLogger } from '../../shared/logger.js';
 import { startStandaloneErp, type StandaloneErp } from '../../hub/erp/standalone.js';
 import type { FleetProvider } from '../../hub/erp/app.js';
 
+/** Response JSON is checked by the tests' expect() calls, so it is typed loosely on purpose. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
 export interface Api {
   token: string;
-  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; type: string; body: any }>;
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; type: string; body: Json }>;
 }
 
 export interface ErpServer extends StandaloneErp {
@@ -27,8 +31,8 @@ export async function startErpServer(opts: { fleetProvider?: FleetProvider } = {
   const request = async (token: string | null, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const h: Record<string, string> = { ...headers };
     if (token) h.authorization = `Bearer ${token}`;
-    let payload: BodyInit | undefined;
-    if (typeof body === 'string' || body instanceof Uint8Array) payload = body as BodyInit;
+    let payload: RequestInit['body'];
+    if (typeof body === 'string' || body instanceof Uint8Array) payload = body as string | Uint8Array;
     else if (body !== undefined) { payload = JSON.stringify(body); h['content-type'] ??= 'application/json'; }
     const res = await fetch(`${s.url}${path}`, { method, headers: h, body: payload, redirect: 'manual' });
     const type = res.headers.get('content-type') ?? '';

@@ -3,7 +3,7 @@
 // and importing the same file again changes nothing.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { samplePath, startErpServer, type Api, type ErpServer } from '../support/erp-http.js';
+import { samplePath, startErpServer, type Api, type ErpServer, type Json } from '../support/erp-http.js';
 
 async function waitForJob(api: Api, id: number) {
   for (let i = 0; i < 200; i += 1) {
@@ -23,7 +23,7 @@ async function runImport(api: Api, file: string, profileName: string) {
   const preview = await api.call('GET', `/api/v1/import/uploads/${up.body.id}/preview?profile_id=${profile.id}`);
   const job = await api.call('POST', '/api/v1/import/jobs', { upload_id: up.body.id, profile_id: profile.id });
   expect(job.status).toBe(201);
-  return { preview: preview.body.rows as any[], job: await waitForJob(api, job.body.id) };
+  return { preview: preview.body.rows as Json[], job: await waitForJob(api, job.body.id) };
 }
 
 describe('UAT-03 supplier price-list import', () => {
