@@ -116,5 +116,16 @@ describe('ERP API: auth, roles, problems, audit', () => {
     expect(html).toContain('Допустимо от 1.500 до 1.900');
     expect(html).toContain('Обязательное поле');
     expect((await fetch(`${srv.url}/orders/99999`, { headers: auth })).status).toBe(404);
+    expect((await fetch(`${srv.url}/import/profiles/new`, { headers: auth })).status).toBe(200);
+    const prof = (body: string) => fetch(`${srv.url}/import/profiles`, { method: 'POST', redirect: 'manual', headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' }, body });
+    const badProfile = await prof('name=P1&supplier=S&format=csv&encoding=utf-8&delimiter=%3B&match_key=barcode&default_kind=frame&mapping.name=Name');
+    expect(badProfile.status).toBe(422);
+    const badHtml = await badProfile.text();
+    expect(badHtml).toContain('data-field="mapping.price"');
+    expect(badHtml).toContain('data-field="mapping.barcode"');
+    const okProfile = await prof('name=P1&supplier=S&format=csv&encoding=utf-8&delimiter=%3B&match_key=barcode&default_kind=frame&decimal_comma=true&mapping.name=Name&mapping.price=Price&mapping.barcode=EAN');
+    expect(okProfile.status).toBe(302);
+    const created = (await admin.call('GET', '/api/v1/import/profiles')).body.items.find((x: { name: string }) => x.name === 'P1');
+    expect(created).toMatchObject({ decimal_comma: true, match_key: 'barcode', mapping: { name: 'Name', price: 'Price', barcode: 'EAN' } });
   });
 });

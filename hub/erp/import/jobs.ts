@@ -65,6 +65,10 @@ export class ImportJobs {
     private readonly opts: { uploadDir: string; logger: Logger; now: () => Date },
   ) {
     mkdirSync(opts.uploadDir, { recursive: true });
+    // A job still "running" at start-up was cut off by a restart; say so instead of spinning
+    // forever. Importing the file again is safe: the upsert is idempotent.
+    db.prepare("UPDATE erp_import_jobs SET state = 'failed', error = 'interrupted by a hub restart; import the file again', finished_at = ? WHERE state = 'running'")
+      .run(opts.now().toISOString());
   }
 
   /** Stores an uploaded file (streamed, size-limited); the file name only labels it. */

@@ -1,10 +1,14 @@
 // Import wizard and job pages, fiscal reports, the fleet page slot and the audit trail.
 import type { Router } from '@koa/router';
 import { idParam } from '../http/domain-problems.js';
+import { ValidationError } from '../domain/errors.js';
 import { pageQuery } from '../domain/paging.js';
+import { PRODUCT_KINDS } from '../domain/products.js';
+import { actorOf } from '../http/auth-middleware.js';
+import { DELIMITERS, ENCODINGS, FORMATS, MATCH_KEYS, TARGET_FIELDS } from '../import/profiles.js';
 import { dailyReport, shiftReport, stores } from '../reports/fiscal-reports.js';
 import type { ErpServices } from '../services.js';
-import { pageLink, render, requirePage, type Views } from './render.js';
+import { fieldMessages, formBody, pageLink, render, requirePage, type Views } from './render.js';
 
 /** One box as the fleet page shows it; the hub's fleet module supplies these. */
 export interface FleetBox {
@@ -26,6 +30,33 @@ export function adminPages(r: Router, s: ErpServices, views: Views, fleetProvide
   r.get('/import', importer, (ctx) => {
     const wizardText = Object.fromEntries(WIZARD_KEYS.map((k) => [k, views.t(k)]));
     render(views, ctx, 'import.njk', { profiles: s.profiles.list(), wizardText });
+  });
+  const opt = (values: readonly string[], label: (v: string) => string) => values.map((v) => ({ value: v, label: label(v) }));
+  const profileForm = (values: Record<string, unknown>, errors: Record<string, string>) => ({
+    values, errors,
+    formats: opt(FORMATS, (v) => v.toUpperCase()), encodings: opt(ENCODINGS, (v) => v), kinds: opt(PRODUCT_KINDS, (v) => views.t(`kind.${v}`)),
+    delimiters: opt(DELIMITERS, (v) => (v === '\t' ? 'Tab' : v)), matchKeys: opt(MATCH_KEYS, (v) => views.t(`target.${v}`)),
+    targets: opt(TARGET_FIELDS, (v) => views.t(`target.${v}`)),
+  });
+  r.get('/import/profiles/new', importer, (ctx) => {
+    render(views, ctx, 'import-profile-form.njk', profileForm({ format: 'csv', encoding: 'cp1251', delimiter: ';', decimal_comma: true, match_key: 'supplier_code', default_kind: 'frame' }, {}));
+  });
+  r.post('/import/profiles', importer, (ctx) => {
+    const b = formBody(ctx);
+    // Form fields "mapping.name" etc. arrive as a nested object (the body parser reads dots as
+    // nesting); the form re-renders from the dotted names.
+    const mapping: Record<string, unknown> = typeof b.mapping === 'object' && b.mapping !== null ? { ...(b.mapping as Record<string, unknown>) } : {};
+    for (const [k, v] of Object.entries(b)) if (k.startsWith('mapping.')) mapping[k.slice(8)] = v;
+    const values: Record<string, unknown> = { ...b };
+    for (const [k, v] of Object.entries(mapping)) values[`mapping.${k}`] = v;
+    try {
+      s.profiles.create({ ...b, mapping, decimal_comma: b.decimal_comma === 'true' }, actorOf(ctx));
+      ctx.redirect('/import');
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      ctx.status = 422;
+      render(views, ctx, 'import-profile-form.njk', profileForm(values, fieldMessages(views, e)));
+    }
   });
   r.get('/import/jobs', importer, (ctx) => render(views, ctx, 'import-jobs.njk', { page: s.imports.list(pageQuery(ctx.query)), query: ctx.query, link: pageLink }));
   r.get('/import/jobs/:id', importer, (ctx) => {

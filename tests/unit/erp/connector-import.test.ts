@@ -8,6 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../hub/erp/domain/errors.js';
 import { parseMoney } from '../../../hub/erp/import/row-mapper.js';
 import { writeFramesCsv, writeLensesXlsx } from '../../../hub/erp/samples/price-files.js';
+import { silentLogger } from '../../../shared/logger.js';
+import { createErpServices } from '../../../hub/erp/services.js';
 import { erpFixture, OPTICIAN, type ErpFixture } from '../../support/erp.js';
 
 export const CSV_PROFILE = {
@@ -126,6 +128,19 @@ describe('supplier price-list import (W7.2)', () => {
     const job = await importFile(f, file, p.id, 'fake.xlsx');
     expect(job.state).toBe('failed');
     expect(job.error).toMatch(/cannot be read as XLSX/);
+  });
+
+  it('a job cut off by a restart is marked failed at start-up, and the file can be imported again', async () => {
+    const p = f.s.profiles.create(CSV_PROFILE, OPTICIAN);
+    const file = join(f.dir, 'frames.csv');
+    await writeFramesCsv(file, 20);
+    const up = await f.s.imports.saveUpload(createReadStream(file), 'frames.csv', OPTICIAN);
+    const job = f.s.imports.create(up.id, p.id, OPTICIAN);
+    f.db.prepare("UPDATE erp_import_jobs SET state = 'running' WHERE id = ?").run(job.id);
+    const restarted = createErpServices({ db: f.db, logger: silentLogger(), dataDir: f.dir, now: () => f.clock.now });
+    expect(restarted.imports.get(job.id)).toMatchObject({ state: 'failed', error: expect.stringContaining('restart') });
+    const again = restarted.imports.create(up.id, p.id, OPTICIAN);
+    expect(await restarted.imports.start(again.id)).toMatchObject({ state: 'done', created: 20 });
   });
 
   it('parses money exactly: decimal comma, thousands spaces, currency sign; refuses ambiguity', () => {
