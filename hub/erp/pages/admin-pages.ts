@@ -23,7 +23,7 @@ export type FleetProvider = () => FleetBox[] | Promise<FleetBox[]>;
 
 const WIZARD_KEYS = ['import.row', 'import.problems', 'import.ok', 'import.choose_file', 'import.progress', 'import.created', 'import.updated',
   'import.unchanged', 'import.failed', 'job.draft', 'job.running', 'job.done', 'job.failed', 'product.name', 'product.price', 'product.cost',
-  'product.barcode', 'product.brand', 'product.kind', 'product.sku', 'lens.supplier_code'];
+  'product.barcode', 'product.brand', 'product.kind', 'product.sku', 'lens.supplier_code', 'kind.frame', 'kind.lens', 'kind.accessory', 'kind.other'];
 
 export function adminPages(r: Router, s: ErpServices, views: Views, fleetProvider: FleetProvider): void {
   const importer = requirePage(views, 'import:run');

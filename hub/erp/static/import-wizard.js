@@ -48,7 +48,8 @@
       tr.append(cell('td', r.row_number));
       if (r.mapped.ok) {
         const m = r.mapped.row;
-        tr.append(...cols.map((c) => cell('td', c === 'cost' || c === 'price' ? money(m[c]) : m[c])), cell('td', t('import.ok')));
+        const shown = (c) => (c === 'cost' || c === 'price' ? money(m[c]) : c === 'kind' ? t(`kind.${m.kind}`) : m[c]);
+        tr.append(...cols.map((c) => cell('td', shown(c))), cell('td', t('import.ok')));
       } else {
         tr.className = 'row-bad';
         const td = cell('td', r.mapped.errors.map((e) => `${e.column}: ${e.reason}`).join('; '));
