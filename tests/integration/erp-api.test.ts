@@ -41,6 +41,9 @@ describe('ERP API: auth, roles, problems, audit', () => {
       expect.objectContaining({ field: 'od_axis', message: expect.stringContaining('1 and 180') }),
       expect.objectContaining({ field: 'os_sph', message: expect.stringContaining('-20.00 and +20.00') }),
     ]));
+    const unknown = await optician.call('POST', '/api/v1/patients', { last_name: 'Орлова', first_name: 'Анна', consent_at: '2026-11-20', passport: '4510 123456' });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors).toEqual([expect.objectContaining({ field: 'passport', message: 'unknown field' })]);
     const garbage = await optician.call('POST', '/api/v1/patients', '{"last_name": ', { 'content-type': 'application/json' });
     expect(garbage.status).toBe(400);
     expect(garbage.type).toContain('application/problem+json');

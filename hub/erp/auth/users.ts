@@ -37,7 +37,7 @@ export class Users {
   constructor(private readonly db: Db, private readonly now: () => Date) {}
 
   create(input: Record<string, unknown>): User {
-    const errs = new FieldErrors();
+    const errs = new FieldErrors().onlyKnown(input, ['username', 'display_name', 'role', 'password']);
     const username = readText(errs, 'username', input.username, 40, true);
     const display_name = readText(errs, 'display_name', input.display_name ?? input.username, 80, true);
     const role = readEnum(errs, 'role', input.role, ROLES, true);

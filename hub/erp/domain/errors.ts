@@ -71,6 +71,11 @@ export class FieldErrors {
     const message = renderTemplate(ERROR_TEMPLATES[code] ?? code, params);
     this.list.push({ field, message, code, params });
   }
+  /** Names every key of the input that the record does not have: a typo must not pass silently. */
+  onlyKnown(input: Record<string, unknown>, allowed: readonly string[]): this {
+    for (const k of Object.keys(input)) if (!allowed.includes(k)) this.add(k, 'unknown_field');
+    return this;
+  }
   has(field: string): boolean {
     return this.list.some((e) => e.field === field);
   }

@@ -19,6 +19,7 @@ export const SEG_HEIGHT = mm(100, 400, '18');
 export const HBOX = mm(300, 800, '52');
 export const VBOX = mm(200, 700, '38');
 export const DBL = mm(100, 300, '18');
+const ORDER_FIELDS = ['prescription_id', 'lens_od_id', 'lens_os_id', 'frame_id', 'seg_height_od', 'seg_height_os', 'hbox', 'vbox', 'dbl', 'store_id'] as const;
 const ID: ScaledRule = { scale: 0, min: 1, max: 2 ** 31, step: 1, unit: '', example: '1' };
 
 export interface LabOrder {
@@ -103,7 +104,7 @@ export class LabOrders {
   }
 
   create(input: Record<string, unknown>, actor: Actor): LabOrder {
-    const errs = new FieldErrors();
+    const errs = new FieldErrors().onlyKnown(input, ORDER_FIELDS);
     const prescription_id = readScaled(errs, 'prescription_id', input.prescription_id, ID, true);
     const lens_od_id = readScaled(errs, 'lens_od_id', input.lens_od_id, ID, true);
     const lens_os_id = readScaled(errs, 'lens_os_id', input.lens_os_id, ID, true);

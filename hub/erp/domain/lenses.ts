@@ -18,6 +18,8 @@ export type Coating = (typeof COATINGS)[number];
 /** Working days from confirmation to ready: stock single vision is surfaced fastest, free-form progressives slowest. */
 export const LEAD_TIME_DAYS: Record<LensType, number> = { single_vision: 3, bifocal: 5, progressive: 7, office: 7 };
 
+const LENS_FIELDS = ['name', 'lens_type', 'refractive_index', 'material', 'coatings', 'diameter_mm', 'sph_min', 'sph_max', 'cyl_min', 'add_min', 'add_max',
+  'supplier', 'supplier_code', 'cost', 'price'] as const;
 export const INDEX: ScaledRule = { scale: 3, min: 1500, max: 1900, step: 1, unit: '', example: '1.60' };
 const DIAMETER: ScaledRule = { scale: 0, min: 40, max: 90, step: 1, unit: 'mm', example: '70' };
 const CYL_LIMIT: ScaledRule = { scale: 2, min: -1000, max: 0, step: 25, unit: 'D', signed: true, example: '-4.00' };
@@ -55,7 +57,7 @@ function readMoney(errs: FieldErrors, field: string, raw: unknown): number | nul
 }
 
 export function validateLens(input: Record<string, unknown>): LensFields {
-  const errs = new FieldErrors();
+  const errs = new FieldErrors().onlyKnown(input, LENS_FIELDS);
   const name = readText(errs, 'name', input.name, 160, true);
   const lens_type = readEnum(errs, 'lens_type', input.lens_type, LENS_TYPES, true);
   const refractive_index = readScaled(errs, 'refractive_index', input.refractive_index, INDEX, true);

@@ -22,11 +22,12 @@ export interface Patient {
 
 type PatientFields = Omit<Patient, 'id' | 'created_at' | 'updated_at'>;
 
+export const PATIENT_FIELDS = ['last_name', 'first_name', 'middle_name', 'birth_date', 'phone', 'email', 'consent_at', 'notes'] as const;
 const PHONE = /^\+?\d{10,15}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export function validatePatient(input: Record<string, unknown>, today: string): PatientFields {
-  const errs = new FieldErrors();
+  const errs = new FieldErrors().onlyKnown(input, PATIENT_FIELDS);
   const last_name = readText(errs, 'last_name', input.last_name, 80, true);
   const first_name = readText(errs, 'first_name', input.first_name, 80, true);
   const middle_name = readText(errs, 'middle_name', input.middle_name, 80);

@@ -33,6 +33,11 @@ export const PD_RANGES: Record<AgeGroup, { distance: ScaledRule; near: ScaledRul
 export const EYES = ['od', 'os'] as const;
 export type Eye = (typeof EYES)[number];
 
+export const PRESCRIPTION_FIELDS: readonly string[] = [
+  'rx_date', 'expires_on', 'prescriber', 'notes', 'pd_distance', 'pd_near', 'od_pd_distance', 'os_pd_distance', 'od_pd_near', 'os_pd_near', 'vertex_distance',
+  ...EYES.flatMap((e) => ['sph', 'cyl', 'axis', 'add', 'prism', 'prism_base'].map((f) => `${e}_${f}`)),
+];
+
 export interface EyeRx {
   sph: number;
   cyl: number;
@@ -104,7 +109,7 @@ function readEye(errs: FieldErrors, eye: Eye, input: Record<string, unknown>, tr
  * form. Throws ValidationError naming every bad field with its allowed range.
  */
 export function validatePrescription(input: Record<string, unknown>, opts: { birthDate?: string | null; today: string }): ValidatedPrescription {
-  const errs = new FieldErrors();
+  const errs = new FieldErrors().onlyKnown(input, PRESCRIPTION_FIELDS);
   const rx_date = readDate(errs, 'rx_date', input.rx_date, true);
   if (rx_date && rx_date > opts.today) errs.add('rx_date', 'date_future');
   const expires_on = readDate(errs, 'expires_on', input.expires_on);

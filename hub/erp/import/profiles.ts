@@ -37,7 +37,7 @@ function readBool(v: unknown): boolean {
 }
 
 export function validateProfile(input: Record<string, unknown>): ProfileFields {
-  const errs = new FieldErrors();
+  const errs = new FieldErrors().onlyKnown(input, ['name', 'supplier', 'format', 'encoding', 'delimiter', 'decimal_comma', 'mapping', 'match_key', 'default_kind']);
   const name = readText(errs, 'name', input.name, 80, true);
   const supplier = readText(errs, 'supplier', input.supplier, 120, true);
   const format = readEnum(errs, 'format', input.format, FORMATS, true);
