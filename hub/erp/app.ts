@@ -30,6 +30,7 @@ export interface ErpAppOptions {
   fleetProvider?: FleetProvider;
   lang?: string;
   now?: () => Date;
+  maxUploadBytes?: number;
 }
 
 const STATIC: Record<string, { file: string; type: string }> = {
@@ -77,7 +78,7 @@ export interface ErpApp {
 }
 
 export function createErpApp(opts: ErpAppOptions): ErpApp {
-  const services = createErpServices({ db: opts.db, logger: opts.logger, dataDir: opts.dataDir, now: opts.now });
+  const services = createErpServices({ db: opts.db, logger: opts.logger, dataDir: opts.dataDir, now: opts.now, maxUploadBytes: opts.maxUploadBytes });
   const views = createViews(opts.lang ?? 'ru');
   const log = opts.logger;
 

@@ -21,6 +21,8 @@ export interface ErpServicesOptions {
   /** Where uploaded price lists are kept until imported. */
   dataDir: string;
   now?: () => Date;
+  /** Largest price-list upload accepted (default 50 MiB). */
+  maxUploadBytes?: number;
 }
 
 export function createErpServices(opts: ErpServicesOptions) {
@@ -35,7 +37,7 @@ export function createErpServices(opts: ErpServicesOptions) {
   const products = new Products(db);
   const labOrders = new LabOrders(db, { prescriptions, lenses, products, audit }, now);
   const profiles = new ImportProfiles(db, audit, now);
-  const imports = new ImportJobs(db, profiles, audit, { uploadDir: join(opts.dataDir, 'erp-uploads'), logger, now });
+  const imports = new ImportJobs(db, profiles, audit, { uploadDir: join(opts.dataDir, 'erp-uploads'), logger, now, maxUploadBytes: opts.maxUploadBytes });
   return {
     db, logger, now, audit, users, patients, prescriptions, lenses, products, labOrders, profiles, imports,
     /** Called by the hub ingest for every fiscal document a box delivers; idempotent by receipt_id. */

@@ -62,7 +62,7 @@ export class ImportJobs {
     private readonly db: Db,
     private readonly profiles: ImportProfiles,
     private readonly audit: AuditLog,
-    private readonly opts: { uploadDir: string; logger: Logger; now: () => Date },
+    private readonly opts: { uploadDir: string; logger: Logger; now: () => Date; maxUploadBytes?: number },
   ) {
     mkdirSync(opts.uploadDir, { recursive: true });
     // A job still "running" at start-up was cut off by a restart; say so instead of spinning
@@ -80,10 +80,11 @@ export class ImportJobs {
     const id = randomUUID();
     const path = join(this.opts.uploadDir, `${id}${filename.toLowerCase().endsWith('.xlsx') ? '.xlsx' : '.csv'}`);
     let size = 0;
+    const max = this.opts.maxUploadBytes ?? MAX_UPLOAD_BYTES;
     const limit = new Transform({
       transform(chunk: Buffer, _e, cb) {
         size += chunk.length;
-        if (size > MAX_UPLOAD_BYTES) cb(Object.assign(new Error(`the file exceeds ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB`), { status: 413, expose: true }));
+        if (size > max) cb(Object.assign(new Error(`the file exceeds the limit of ${max} bytes`), { status: 413, expose: true }));
         else cb(null, chunk);
       },
     });

@@ -1,6 +1,7 @@
 // Seed W7.2 (test_connector_import): profile creation, a job run on generated data, row-level
 // validation errors, CP1251 + decimal comma CSV, streaming XLSX, idempotent upsert.
-import { createReadStream, writeFileSync } from 'node:fs';
+import { createReadStream, readdirSync, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
@@ -141,6 +142,15 @@ describe('supplier price-list import (W7.2)', () => {
     expect(restarted.imports.get(job.id)).toMatchObject({ state: 'failed', error: expect.stringContaining('restart') });
     const again = restarted.imports.create(up.id, p.id, OPTICIAN);
     expect(await restarted.imports.start(again.id)).toMatchObject({ state: 'done', created: 20 });
+  });
+
+  it('an upload over the size limit is refused with 413 and leaves no file behind', async () => {
+    const small = createErpServices({ db: f.db, logger: silentLogger(), dataDir: join(f.dir, 'small'), now: () => f.clock.now, maxUploadBytes: 1000 });
+    let err: { status?: number } | undefined;
+    try { await small.imports.saveUpload(Readable.from([Buffer.alloc(600), Buffer.alloc(600)]), 'big.csv', OPTICIAN); } catch (e) { err = e as typeof err; }
+    expect(err?.status).toBe(413);
+    expect(readdirSync(join(f.dir, 'small', 'erp-uploads'))).toEqual([]);
+    expect(f.db.prepare('SELECT COUNT(*) AS n FROM erp_import_uploads').get()).toEqual({ n: 0 });
   });
 
   it('parses money exactly: decimal comma, thousands spaces, currency sign; refuses ambiguity', () => {
