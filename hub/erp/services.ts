@@ -34,7 +34,7 @@ export function createErpServices(opts: ErpServicesOptions) {
   const patients = new Patients(db, audit, now);
   const prescriptions = new Prescriptions(db, patients, audit, now);
   const lenses = new Lenses(db, audit, now);
-  const products = new Products(db);
+  const products = new Products(db, audit, now);
   const labOrders = new LabOrders(db, { prescriptions, lenses, products, audit }, now);
   const profiles = new ImportProfiles(db, audit, now);
   const imports = new ImportJobs(db, profiles, audit, { uploadDir: join(opts.dataDir, 'erp-uploads'), logger, now, maxUploadBytes: opts.maxUploadBytes });

@@ -64,6 +64,10 @@ export function apiRouter(s: ErpServices): Router {
   r.get('/products', requireApi('catalog:read'), (ctx) => {
     ctx.body = s.products.list({ q: str(ctx.query.q), kind: str(ctx.query.kind), supplier: str(ctx.query.supplier) }, pageQuery(ctx.query));
   });
+  r.post('/products', requireApi('catalog:write'), (ctx) => {
+    ctx.status = 201;
+    ctx.body = s.products.create(body(ctx), actorOf(ctx));
+  });
   r.get('/products/:id', requireApi('catalog:read'), (ctx) => { ctx.body = s.products.get(idParam(ctx)); });
 
   r.get('/lab-orders', requireApi('patients:read'), (ctx) => {

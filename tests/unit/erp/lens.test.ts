@@ -68,4 +68,14 @@ describe('lens catalog (W6.2)', () => {
     expect(p1.pages).toBe(2);
     expect(f.s.lenses.list({ q: 'сфера' }, { page: 2, per_page: 20 }).items).toHaveLength(5);
   });
+
+  it('frames and other goods have SKU and barcode; a taken SKU or a bad barcode is refused', () => {
+    const frame = f.s.products.create({ kind: 'frame', sku: 'FR-1', barcode: '4600000000015', name: 'Оправа X', supplier: 'S', cost: '1000', price: '2490,00' }, OPTICIAN);
+    expect(frame).toMatchObject({ kind: 'frame', sku: 'FR-1', barcode: '4600000000015', price: 249000 });
+    expect(() => f.s.products.create({ kind: 'frame', sku: 'FR-1', name: 'Y', supplier: 'S', cost: '1', price: '2' }, OPTICIAN)).toThrow(/sku/);
+    let err: unknown;
+    try { f.s.products.create({ kind: 'hat', sku: 'H', barcode: '12ab', name: 'Y', supplier: 'S', cost: '1', price: 'x' }, OPTICIAN); } catch (e) { err = e; }
+    expect((err as ValidationError).errors.map((e) => e.field)).toEqual(['kind', 'barcode', 'price']);
+    expect(f.s.products.frames().map((p) => p.sku)).toEqual(['FR-1']);
+  });
 });
