@@ -7,6 +7,7 @@ import { bodyParser } from '@koa/bodyparser';
 import { Router } from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
 import compose from 'koa-compose';
+import type { Registry } from 'prom-client';
 import type { Db } from '../../shared/db.js';
 import { problemMiddleware } from '../../shared/http/problem.js';
 import type { Logger } from '../../shared/logger.js';
@@ -31,6 +32,8 @@ export interface ErpAppOptions {
   lang?: string;
   now?: () => Date;
   maxUploadBytes?: number;
+  /** Per-app Prometheus registry of the hub (ERP counters are added to it). */
+  registry?: Registry;
 }
 
 const STATIC: Record<string, { file: string; type: string }> = {
@@ -78,7 +81,7 @@ export interface ErpApp {
 }
 
 export function createErpApp(opts: ErpAppOptions): ErpApp {
-  const services = createErpServices({ db: opts.db, logger: opts.logger, dataDir: opts.dataDir, now: opts.now, maxUploadBytes: opts.maxUploadBytes });
+  const services = createErpServices({ db: opts.db, logger: opts.logger, dataDir: opts.dataDir, now: opts.now, maxUploadBytes: opts.maxUploadBytes, registry: opts.registry });
   const views = createViews(opts.lang ?? 'ru');
   const log = opts.logger;
 

@@ -14,6 +14,8 @@ import { Products } from './domain/products.js';
 import { paymentsForOrder, recordFiscalDocument } from './fiscal/fiscal-documents.js';
 import { ImportJobs } from './import/jobs.js';
 import { ImportProfiles } from './import/profiles.js';
+import { createErpMetrics } from './metrics.js';
+import type { Registry } from 'prom-client';
 
 export interface ErpServicesOptions {
   db: Db;
@@ -23,25 +25,32 @@ export interface ErpServicesOptions {
   now?: () => Date;
   /** Largest price-list upload accepted (default 50 MiB). */
   maxUploadBytes?: number;
+  /** The hub's per-app Prometheus registry; ERP counters are registered on it. */
+  registry?: Registry;
 }
 
 export function createErpServices(opts: ErpServicesOptions) {
   const { db, logger } = opts;
   const now = opts.now ?? (() => new Date());
   migrateErp(db);
+  const metrics = createErpMetrics(opts.registry);
   const audit = new AuditLog(db, now);
   const users = new Users(db, now);
   const patients = new Patients(db, audit, now);
   const prescriptions = new Prescriptions(db, patients, audit, now);
   const lenses = new Lenses(db, audit, now);
   const products = new Products(db, audit, now);
-  const labOrders = new LabOrders(db, { prescriptions, lenses, products, audit }, now);
+  const labOrders = new LabOrders(db, { prescriptions, lenses, products, audit, onTransition: (to) => metrics.orderTransition(to) }, now);
   const profiles = new ImportProfiles(db, audit, now);
-  const imports = new ImportJobs(db, profiles, audit, { uploadDir: join(opts.dataDir, 'erp-uploads'), logger, now, maxUploadBytes: opts.maxUploadBytes });
+  const imports = new ImportJobs(db, profiles, audit, { uploadDir: join(opts.dataDir, 'erp-uploads'), logger, now, maxUploadBytes: opts.maxUploadBytes, metrics });
   return {
     db, logger, now, audit, users, patients, prescriptions, lenses, products, labOrders, profiles, imports,
     /** Called by the hub ingest for every fiscal document a box delivers; idempotent by receipt_id. */
-    recordFiscalDocument: (projection: unknown) => recordFiscalDocument(db, projection, now()),
+    recordFiscalDocument: (projection: unknown) => {
+      const r = recordFiscalDocument(db, projection, now());
+      metrics.fiscalDocument(r.document.type, r.stored);
+      return r;
+    },
     paymentsForOrder: (orderNumber: string) => paymentsForOrder(db, orderNumber),
   };
 }

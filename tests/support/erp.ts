@@ -56,3 +56,9 @@ export function makeOrder(s: ErpServices, rx: Record<string, unknown> = {}, lens
   const order = s.labOrders.create({ prescription_id: prescription.id, lens_od_id: l.id, lens_os_id: l.id, hbox: '52', vbox: '38', dbl: '18', seg_height_od: '20' }, OPTICIAN);
   return { patient, prescription, lens: l, order };
 }
+
+/** The CP1251 CSV profile of the shipped OptMarket sample. */
+export const CSV_PROFILE = {
+  name: 'ОптМаркет', supplier: 'ОптМаркет', format: 'csv', encoding: 'cp1251', delimiter: ';', decimal_comma: true, match_key: 'supplier_code', default_kind: 'frame',
+  mapping: { supplier_code: 'Артикул', barcode: 'Штрихкод', name: 'Наименование', brand: 'Бренд', kind: 'Вид', cost: 'Закупка', price: 'Цена' },
+};

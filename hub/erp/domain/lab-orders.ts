@@ -70,7 +70,7 @@ export function lensFitProblem(lens: Lens, rx: EyeRx): { code: string; params: R
 export class LabOrders {
   constructor(
     private readonly db: Db,
-    private readonly deps: { prescriptions: Prescriptions; lenses: Lenses; products: Products; audit: AuditLog },
+    private readonly deps: { prescriptions: Prescriptions; lenses: Lenses; products: Products; audit: AuditLog; onTransition?: (to: OrderState) => void },
     private readonly now: () => Date,
   ) {}
 
@@ -173,6 +173,7 @@ export class LabOrders {
         .run(id, order.state, target, at, actor.id, actor.username, reason);
       this.deps.audit.record(actor, 'transition', 'lab_order', id, { state: [order.state, target], ...(reason ? { reason: [null, reason] } : {}) });
     })();
+    this.deps.onTransition?.(target);
     return this.get(id);
   }
 

@@ -11,6 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../../../shared/logger.js';
 import type { Db } from '../../../shared/db.js';
 import type { Actor, AuditLog } from '../audit/audit.js';
+import type { ErpMetrics } from '../metrics.js';
 import { FieldErrors, NotFoundError, ValidationError } from '../domain/errors.js';
 import { toPage, type Page, type PageQuery } from '../domain/paging.js';
 import type { ImportProfile, ImportProfiles } from './profiles.js';
@@ -62,7 +63,7 @@ export class ImportJobs {
     private readonly db: Db,
     private readonly profiles: ImportProfiles,
     private readonly audit: AuditLog,
-    private readonly opts: { uploadDir: string; logger: Logger; now: () => Date; maxUploadBytes?: number },
+    private readonly opts: { uploadDir: string; logger: Logger; now: () => Date; maxUploadBytes?: number; metrics?: ErpMetrics },
   ) {
     mkdirSync(opts.uploadDir, { recursive: true });
     // A job still "running" at start-up was cut off by a restart; say so instead of spinning
@@ -183,6 +184,13 @@ export class ImportJobs {
     await Promise.allSettled([...this.running.values()]);
   }
 
+  private count(c: { created: number; updated: number; unchanged: number; failed: number }, state: 'done' | 'failed'): void {
+    const m = this.opts.metrics;
+    if (!m) return;
+    for (const k of ['created', 'updated', 'unchanged', 'failed'] as const) m.importRows(k, c[k]);
+    m.importJob(state);
+  }
+
   private async run(id: number): Promise<ImportJob> {
     const job = this.get(id);
     const profile = this.profiles.get(job.profile_id);
@@ -225,11 +233,13 @@ export class ImportJobs {
       flush(batch);
       this.db.prepare("UPDATE erp_import_jobs SET state = 'done', finished_at = ? WHERE id = ?").run(this.opts.now().toISOString(), id);
       this.opts.logger.info({ job: id, ...c }, 'import job done');
+      this.count(c, 'done');
     } catch (e) {
       saveCounts.run(c);
       this.db.prepare("UPDATE erp_import_jobs SET state = 'failed', error = ?, finished_at = ? WHERE id = ?")
         .run(`the file cannot be read as ${profile.format.toUpperCase()}: ${(e as Error).message}`, this.opts.now().toISOString(), id);
       this.opts.logger.warn({ job: id, err: (e as Error).message }, 'import job failed');
+      this.count(c, 'failed');
     }
     return this.get(id);
   }

@@ -11,12 +11,8 @@ import { parseMoney } from '../../../hub/erp/import/row-mapper.js';
 import { writeFramesCsv, writeLensesXlsx } from '../../../hub/erp/samples/price-files.js';
 import { silentLogger } from '../../../shared/logger.js';
 import { createErpServices } from '../../../hub/erp/services.js';
-import { erpFixture, OPTICIAN, type ErpFixture } from '../../support/erp.js';
+import { CSV_PROFILE, erpFixture, OPTICIAN, type ErpFixture } from '../../support/erp.js';
 
-export const CSV_PROFILE = {
-  name: 'ОптМаркет', supplier: 'ОптМаркет', format: 'csv', encoding: 'cp1251', delimiter: ';', decimal_comma: true, match_key: 'supplier_code', default_kind: 'frame',
-  mapping: { supplier_code: 'Артикул', barcode: 'Штрихкод', name: 'Наименование', brand: 'Бренд', kind: 'Вид', cost: 'Закупка', price: 'Цена' },
-};
 const XLSX_PROFILE = {
   name: 'LensVision', supplier: 'LensVision', format: 'xlsx', match_key: 'barcode', default_kind: 'lens',
   mapping: { supplier_code: 'Code', barcode: 'EAN', name: 'Description', cost: 'Cost', price: 'Retail' },
