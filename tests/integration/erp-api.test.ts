@@ -88,6 +88,7 @@ describe('ERP API: auth, roles, problems, audit', () => {
     const anon = await fetch(`${srv.url}/patients`, { redirect: 'manual' });
     expect(anon.status).toBe(302);
     expect(anon.headers.get('location')).toBe('/login?next=%2Fpatients');
+    expect(anon.headers.get('content-security-policy')).toContain("default-src 'self'");
     const p = await optician.call('POST', '/api/v1/patients', { last_name: '<script>alert(1)</script>', first_name: 'X"\'&', consent_at: '2026-11-20' });
     const html = await (await fetch(`${srv.url}/patients/${p.body.id}`, { headers: { authorization: `Bearer ${optician.token}` } })).text();
     expect(html).not.toContain('<script>alert(1)</script>');
