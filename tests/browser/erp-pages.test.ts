@@ -1,7 +1,8 @@
 // The ERP pages in a real headless Chromium (Debian's, driven by playwright-core): sign in,
 // enter a patient and a prescription (a bad axis is refused inline), order lenses, confirm
 // and advance the order, import a supplier price list through the wizard.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import iconv from 'iconv-lite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,7 +109,18 @@ describe('ERP pages in Chromium', () => {
     expect(state).toContain('С ошибками: 2');
     await Promise.all([page.waitForURL(/\/import\/jobs\/\d+$/), page.click('#job-link')]);
     expect(await page.locator('#row-errors tbody tr').count()).toBe(2);
+    expect(await page.textContent('#row-errors tbody tr:first-child')).toContain('Цена продажи: «по запросу» — не сумма в рублях');
     await page.goto(`${srv.url}/products?q=${encodeURIComponent('модель 7')}`);
     expect(await page.textContent('#products tbody')).toContain('OM-000007');
+
+    // A row problem in the preview is explained in Russian, before anything is written.
+    const bad = join(profileDir, 'bad.csv');
+    writeFileSync(bad, iconv.encode('Артикул;Штрихкод;Наименование;Бренд;Вид;Закупка;Цена\r\nZ-1;12AB;Оправа Z;Z;оправа;1;2\r\n', 'win1251'));
+    await page.goto(`${srv.url}/import`);
+    await page.setInputFiles('#file', bad);
+    await page.selectOption('#profile', profile ?? '');
+    await page.click('#upload');
+    await page.locator('#step2:not([hidden])').waitFor();
+    expect(await page.textContent('#preview tbody tr.row-bad')).toContain('Штрихкод: Штрихкод «12AB» должен состоять из 8–14 цифр');
   });
 });

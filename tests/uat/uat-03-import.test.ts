@@ -42,8 +42,8 @@ describe('UAT-03 supplier price-list import', () => {
     expect(job).toMatchObject({ state: 'done', rows_total: 40, created: 38, failed: 2, bytes_read: job.bytes_total });
     const errs = await manager.call('GET', `/api/v1/import/jobs/${job.id}/errors`);
     expect(errs.body.items).toEqual([
-      { row_number: 18, column_name: 'Цена', reason: expect.stringContaining('по запросу') },
-      { row_number: 35, column_name: 'Цена', reason: expect.stringContaining('по запросу') },
+      { row_number: 18, column_name: 'Цена', reason: expect.stringContaining('по запросу'), code: 'money', params: { field: 'price', value: 'по запросу', separator: 'decimal comma' } },
+      { row_number: 35, column_name: 'Цена', reason: expect.stringContaining('по запросу'), code: 'money', params: { field: 'price', value: 'по запросу', separator: 'decimal comma' } },
     ]);
     const frames = await manager.call('GET', `/api/v1/products?q=${encodeURIComponent('модель 12')}&kind=frame`);
     expect(frames.body.items[0]).toMatchObject({ supplier: 'ОптМаркет', price: 330000, barcode: '4600000000121' });

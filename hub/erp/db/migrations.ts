@@ -100,7 +100,8 @@ CREATE TABLE erp_import_jobs (
   error TEXT, created_by INTEGER, created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT);
 CREATE TABLE erp_import_errors (
   id INTEGER PRIMARY KEY, job_id INTEGER NOT NULL REFERENCES erp_import_jobs(id),
-  row_number INTEGER NOT NULL, column_name TEXT NOT NULL, reason TEXT NOT NULL);
+  row_number INTEGER NOT NULL, column_name TEXT NOT NULL, reason TEXT NOT NULL,
+  code TEXT NOT NULL, params TEXT NOT NULL);
 CREATE INDEX erp_import_errors_job ON erp_import_errors(job_id);
 
 CREATE TABLE erp_fiscal_documents (

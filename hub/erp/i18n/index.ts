@@ -6,6 +6,11 @@ import { ru } from './ru.js';
 export const CATALOGS: Record<string, Record<string, string>> = { ru };
 export type Translate = (key: string, params?: Record<string, unknown>) => string;
 
+/** The catalog's text with its {placeholders} left in, for templates filled in the browser. */
+export function rawText(lang: string, key: string): string {
+  return (CATALOGS[lang] ?? ru)[key] ?? ru[key] ?? key;
+}
+
 export function translator(lang = 'ru'): Translate {
   const cat = CATALOGS[lang] ?? ru;
   return (key, params = {}) => {

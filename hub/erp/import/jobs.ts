@@ -15,7 +15,7 @@ import type { ErpMetrics } from '../metrics.js';
 import { FieldErrors, NotFoundError, ValidationError } from '../domain/errors.js';
 import { toPage, type Page, type PageQuery } from '../domain/paging.js';
 import type { ImportProfile, ImportProfiles } from './profiles.js';
-import { mapRow, type Mapped } from './row-mapper.js';
+import { mapRow, rowError, type Mapped } from './row-mapper.js';
 import { readRows, type SourceRow } from './row-reader.js';
 import { ProductUpserter } from './upsert.js';
 
@@ -41,6 +41,14 @@ export interface ImportJob {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+}
+
+export interface JobRowError {
+  row_number: number;
+  column_name: string;
+  reason: string;
+  code: string;
+  params: Record<string, string>;
 }
 
 export interface Upload {
@@ -161,11 +169,12 @@ export class ImportJobs {
     return toPage(items, total, page);
   }
 
-  errors(jobId: number, page: PageQuery): Page<{ row_number: number; column_name: string; reason: string }> {
+  errors(jobId: number, page: PageQuery): Page<JobRowError> {
     this.get(jobId);
     const total = (this.db.prepare('SELECT COUNT(*) AS n FROM erp_import_errors WHERE job_id = ?').get(jobId) as { n: number }).n;
-    const items = this.db.prepare('SELECT row_number, column_name, reason FROM erp_import_errors WHERE job_id = ? ORDER BY id LIMIT ? OFFSET ?')
-      .all(jobId, page.per_page, (page.page - 1) * page.per_page) as { row_number: number; column_name: string; reason: string }[];
+    const rows = this.db.prepare('SELECT row_number, column_name, reason, code, params FROM erp_import_errors WHERE job_id = ? ORDER BY id LIMIT ? OFFSET ?')
+      .all(jobId, page.per_page, (page.page - 1) * page.per_page) as (Omit<JobRowError, 'params'> & { params: string })[];
+    const items = rows.map((r) => ({ ...r, params: JSON.parse(r.params) as Record<string, string> }));
     return toPage(items, total, page);
   }
 
@@ -196,7 +205,9 @@ export class ImportJobs {
     const profile = this.profiles.get(job.profile_id);
     const upload = this.upload(job.upload_id);
     const upserter = new ProductUpserter(this.db, this.opts.now);
-    const insertError = this.db.prepare('INSERT INTO erp_import_errors (job_id, row_number, column_name, reason) VALUES (?, ?, ?, ?)');
+    const ins = this.db.prepare('INSERT INTO erp_import_errors (job_id, row_number, column_name, reason, code, params) VALUES (?, ?, ?, ?, ?, ?)');
+    const insertError = (row: number, e: { column: string; reason: string; code: string; params: Record<string, string> }) =>
+      ins.run(id, row, e.column, e.reason, e.code, JSON.stringify(e.params));
     const saveCounts = this.db.prepare(`UPDATE erp_import_jobs SET rows_total=@rows_total, created=@created, updated=@updated, unchanged=@unchanged,
       failed=@failed, bytes_read=@bytes_read WHERE id=@id`);
     const c = { id, rows_total: 0, created: 0, updated: 0, unchanged: 0, failed: 0, bytes_read: 0 };
@@ -206,15 +217,17 @@ export class ImportJobs {
         const m = mapRow(r.cells, profile);
         if (!m.ok) {
           c.failed += 1;
-          for (const e of m.errors) insertError.run(id, r.rowNumber, e.column, e.reason);
+          for (const e of m.errors) insertError(r.rowNumber, e);
           continue;
         }
         try {
           c[upserter.upsert(m.row, profile.match_key)] += 1;
         } catch (e) {
           c.failed += 1;
-          const msg = (e as Error).message.includes('erp_products.sku') ? `SKU "${m.row.sku ?? ''}" already belongs to another product` : (e as Error).message;
-          insertError.run(id, r.rowNumber, profile.mapping.sku ?? profile.mapping[profile.match_key] ?? '', msg);
+          const column = profile.mapping.sku ?? profile.mapping[profile.match_key] ?? '';
+          const taken = (e as Error).message.includes('erp_products.sku');
+          insertError(r.rowNumber, taken ? rowError(column, 'sku_taken', { value: m.row.sku ?? `${m.row.supplier}/${m.row.supplier_code ?? m.row.barcode ?? m.row.name}` })
+            : rowError(column, 'database', { message: (e as Error).message }));
         }
       }
       saveCounts.run(c);

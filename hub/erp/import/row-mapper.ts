@@ -19,7 +19,26 @@ export interface ProductRow {
 
 export interface RowError {
   column: string;
+  /** English wording (API, logs); pages render `code` + `params` from the i18n catalog. */
   reason: string;
+  code: string;
+  params: Record<string, string>;
+}
+
+export const ROW_ERROR_TEMPLATES: Record<string, string> = {
+  missing_column: 'column "{column}" is missing from the file',
+  empty: '{field} is empty',
+  too_long: '{field} is longer than {max} characters',
+  barcode: 'barcode "{value}" must be 8 to 14 digits (EAN-8/13, GTIN-14)',
+  money: '{field} "{value}" is not an amount in rubles with at most 2 decimals ({separator})',
+  kind: 'kind "{value}" must be one of {values}',
+  sku_taken: 'SKU "{value}" already belongs to another product',
+  database: '{message}',
+};
+
+export function rowError(column: string, code: string, params: Record<string, string>): RowError {
+  const reason = (ROW_ERROR_TEMPLATES[code] ?? code).replace(/\{(\w+)\}/g, (_, k: string) => params[k] ?? '');
+  return { column, reason, code, params };
 }
 
 export type Mapped = { ok: true; row: ProductRow } | { ok: false; errors: RowError[] };
@@ -58,27 +77,27 @@ export function mapRow(cells: Record<string, Cell>, profile: ImportProfile): Map
   };
   for (const f of Object.keys(profile.mapping) as TargetField[]) {
     const c = col(f) as string;
-    if (!(c in cells)) errors.push({ column: c, reason: `column "${c}" is missing from the file` });
+    if (!(c in cells)) errors.push(rowError(c, 'missing_column', { column: c }));
   }
   if (errors.length) return { ok: false, errors };
   const name = get('name');
-  if (!name) errors.push({ column: col('name') as string, reason: 'name is empty' });
-  else if (name.length > 160) errors.push({ column: col('name') as string, reason: 'name is longer than 160 characters' });
+  if (!name) errors.push(rowError(col('name') as string, 'empty', { field: 'name' }));
+  else if (name.length > 160) errors.push(rowError(col('name') as string, 'too_long', { field: 'name', max: '160' }));
   const barcode = get('barcode');
-  if (barcode !== null && !/^\d{8,14}$/.test(barcode)) errors.push({ column: col('barcode') as string, reason: `barcode "${barcode}" must be 8 to 14 digits (EAN-8/13, GTIN-14)` });
+  if (barcode !== null && !/^\d{8,14}$/.test(barcode)) errors.push(rowError(col('barcode') as string, 'barcode', { value: barcode }));
   const key = get(profile.match_key);
-  if (!key && profile.match_key !== 'name') errors.push({ column: col(profile.match_key) as string, reason: `${profile.match_key} (the match key) is empty` });
+  if (!key && profile.match_key !== 'name') errors.push(rowError(col(profile.match_key) as string, 'empty', { field: profile.match_key }));
   const money = (f: 'cost' | 'price', required: boolean) => {
     const c = col(f);
     if (!c) return 0;
     const raw = cells[c] ?? null;
     if (raw === null || raw === '') {
-      if (required) errors.push({ column: c, reason: `${f} is empty` });
+      if (required) errors.push(rowError(c, 'empty', { field: f }));
       return 0;
     }
     const k = parseMoney(raw, profile.decimal_comma);
     if (k === null) {
-      errors.push({ column: c, reason: `${f} "${String(raw)}" is not an amount in rubles with at most 2 decimals${profile.decimal_comma ? ' (decimal comma)' : ' (decimal point)'}` });
+      errors.push(rowError(c, 'money', { field: f, value: String(raw), separator: profile.decimal_comma ? 'decimal comma' : 'decimal point' }));
       return 0;
     }
     return k;
@@ -89,7 +108,7 @@ export function mapRow(cells: Record<string, Cell>, profile: ImportProfile): Map
   const kindText = get('kind');
   if (kindText) {
     const k = KIND_WORDS[kindText.toLocaleLowerCase('ru-RU')] ?? (PRODUCT_KINDS as readonly string[]).find((x) => x === kindText);
-    if (!k) errors.push({ column: col('kind') as string, reason: `kind "${kindText}" must be one of ${PRODUCT_KINDS.join(', ')}` });
+    if (!k) errors.push(rowError(col('kind') as string, 'kind', { value: kindText, values: PRODUCT_KINDS.join(', ') }));
     else kind = k as ProductKind;
   }
   if (errors.length) return { ok: false, errors };

@@ -23,12 +23,15 @@ export type FleetProvider = () => FleetBox[] | Promise<FleetBox[]>;
 
 const WIZARD_KEYS = ['import.row', 'import.problems', 'import.ok', 'import.choose_file', 'import.progress', 'import.created', 'import.updated',
   'import.unchanged', 'import.failed', 'job.draft', 'job.running', 'job.done', 'job.failed', 'product.name', 'product.price', 'product.cost',
-  'product.barcode', 'product.brand', 'product.kind', 'product.sku', 'lens.supplier_code', 'kind.frame', 'kind.lens', 'kind.accessory', 'kind.other'];
+  'product.barcode', 'product.brand', 'product.kind', 'product.sku', 'lens.supplier_code', 'kind.frame', 'kind.lens', 'kind.accessory', 'kind.other',
+  'rowerr.missing_column', 'rowerr.empty', 'rowerr.too_long', 'rowerr.barcode', 'rowerr.money', 'rowerr.kind', 'rowerr.sku_taken', 'rowerr.database',
+  'sep.decimal comma', 'sep.decimal point', 'target.supplier_code', 'target.barcode', 'target.name', 'target.brand', 'target.kind', 'target.sku',
+  'target.cost', 'target.price'];
 
 export function adminPages(r: Router, s: ErpServices, views: Views, fleetProvider: FleetProvider): void {
   const importer = requirePage(views, 'import:run');
   r.get('/import', importer, (ctx) => {
-    const wizardText = Object.fromEntries(WIZARD_KEYS.map((k) => [k, views.t(k)]));
+    const wizardText = Object.fromEntries(WIZARD_KEYS.map((k) => [k, views.raw(k)]));
     render(views, ctx, 'import.njk', { profiles: s.profiles.list(), wizardText });
   });
   const opt = (values: readonly string[], label: (v: string) => string) => values.map((v) => ({ value: v, label: label(v) }));

@@ -7,13 +7,13 @@ import nunjucks from 'nunjucks';
 import { can, type Permission } from '../auth/roles.js';
 import { formatDiopters, formatScaled, formatTenthsMm } from '../domain/decimal.js';
 import type { ValidationError } from '../domain/errors.js';
-import { translator, type Translate } from '../i18n/index.js';
+import { rawText, translator, type Translate } from '../i18n/index.js';
 import { formatRubles } from '../../../shared/money.js';
 import type { ErpState } from '../http/auth-middleware.js';
 
 const VIEWS = fileURLToPath(new URL('../views/', import.meta.url));
 
-export function createViews(lang = 'ru'): { env: nunjucks.Environment; t: Translate } {
+export function createViews(lang = 'ru'): { env: nunjucks.Environment; t: Translate; raw: (key: string) => string } {
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(VIEWS, { noCache: false }), { autoescape: true, throwOnUndefined: false });
   const t = translator(lang);
   env.addGlobal('t', t);
@@ -22,8 +22,18 @@ export function createViews(lang = 'ru'): { env: nunjucks.Environment; t: Transl
   env.addFilter('mm', (v: number | null | undefined) => formatTenthsMm(v));
   env.addFilter('rub', (v: number | null | undefined) => (v === null || v === undefined ? '' : formatRubles(v)));
   env.addFilter('index', (v: number) => formatScaled(v, 3).replace(/0$/, ''));
+  // Row errors of an import say their reason in the page's language; field names and the
+  // separator are catalog words too.
+  env.addGlobal('rowerr', (e: { code: string; params: Record<string, string>; reason: string }) => {
+    const key = `rowerr.${e.code}`;
+    const params = { ...e.params };
+    if (params.field) params.field = t(`target.${params.field}`);
+    if (params.separator) params.separator = t(`sep.${params.separator}`);
+    const msg = t(key, params);
+    return msg === key ? e.reason : msg;
+  });
   env.addFilter('dt', (v: string | null | undefined) => (v ? v.replace('T', ' ').slice(0, 16) : ''));
-  return { env, t };
+  return { env, t, raw: (key: string) => rawText(lang, key) };
 }
 
 export type Views = ReturnType<typeof createViews>;

@@ -32,6 +32,16 @@
 
   const money = (k) => (k / 100).toFixed(2);
 
+  // A row problem in the page's language from its code and parameters (English reason as fallback).
+  function rowError(e) {
+    const tpl = text[`rowerr.${e.code}`];
+    if (!tpl) return `${e.column}: ${e.reason}`;
+    const p = Object.assign({}, e.params);
+    if (p.field) p.field = t(`target.${p.field}`);
+    if (p.separator) p.separator = t(`sep.${p.separator}`);
+    return `${e.column}: ${tpl.replace(/\{(\w+)\}/g, (_, k) => (p[k] === undefined ? '' : p[k]))}`;
+  }
+
   function renderPreview(rows) {
     const table = $('preview');
     const head = table.tHead;
@@ -52,7 +62,7 @@
         tr.append(...cols.map((c) => cell('td', shown(c))), cell('td', t('import.ok')));
       } else {
         tr.className = 'row-bad';
-        const td = cell('td', r.mapped.errors.map((e) => `${e.column}: ${e.reason}`).join('; '));
+        const td = cell('td', r.mapped.errors.map(rowError).join('; '));
         td.colSpan = cols.length + 1;
         tr.append(td);
       }
