@@ -34,7 +34,6 @@ export const ERROR_TEMPLATES: Record<string, string> = {
   not_found: '{entity} {id} does not exist',
   lens_power: 'lens "{lens}" is made in SPH {sph_min} to {sph_max}, CYL {cyl_min} to 0{add}; prescribed {rx}',
   lens_add: 'lens "{lens}" needs an addition between {add_min} and {add_max}; prescribed {rx}',
-  add_forbidden: 'lens "{lens}" is single vision: the prescription must have no addition for it',
   unique: 'is already used by {other}',
   unknown_field: 'unknown field',
 };

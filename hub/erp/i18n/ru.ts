@@ -83,4 +83,6 @@ export const ru: Record<string, string> = {
   'err.not_found': 'Не найдено: {entity} {id}', 'err.unique': 'Уже используется',
   'err.lens_power': 'Линза «{lens}» изготавливается в Sph {sph_min}…{sph_max}, Cyl {cyl_min}…0; по рецепту {rx}',
   'err.lens_add': 'Линза «{lens}» требует аддидацию {add_min}…{add_max}; по рецепту {rx}', 'err.invalid': 'Неверное значение',
+  'err.unknown_field': 'Неизвестное поле',
+  'audit.act.create': 'создание', 'audit.act.update': 'изменение', 'audit.act.transition': 'смена статуса',
 };
