@@ -2,6 +2,7 @@
 // transition is checked against the workflow (409 lists the allowed ones), timestamped and
 // attributed; confirming checks the lenses can be made in the prescribed powers and sets the
 // due date from the lens types' lead times.
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../../../shared/db.js';
 import { diff, type Actor, type AuditLog } from '../audit/audit.js';
 import { formatDiopters } from './decimal.js';
@@ -137,7 +138,8 @@ export class LabOrders {
       const r = this.db.prepare(`INSERT INTO erp_lab_orders (number, patient_id, prescription_id, lens_od_id, lens_os_id, frame_id, seg_height_od, seg_height_os,
         hbox, vbox, dbl, state, store_id, total, created_by, created_at, updated_at) VALUES (@number, @patient_id, @prescription_id, @lens_od_id, @lens_os_id,
         @frame_id, @seg_height_od, @seg_height_os, @hbox, @vbox, @dbl, 'draft', @store_id, @total, @created_by, @at, @at)`)
-        .run({ number: `tmp-${at}-${Math.random()}`, patient_id: rx?.patient_id, prescription_id, lens_od_id, lens_os_id, frame_id, ...m, store_id, total, created_by: actor.id, at });
+        // The number derives from the row id, so the row goes in with a unique placeholder first.
+        .run({ number: `pending-${randomUUID()}`, patient_id: rx?.patient_id, prescription_id, lens_od_id, lens_os_id, frame_id, ...m, store_id, total, created_by: actor.id, at });
       const newId = Number(r.lastInsertRowid);
       const number = `LO-${String(newId).padStart(6, '0')}`;
       this.db.prepare('UPDATE erp_lab_orders SET number = ? WHERE id = ?').run(number, newId);
