@@ -1,5 +1,6 @@
 // Readers for form/API fields that add a coded error naming the field and its allowed range
 // instead of throwing, so one request reports every bad field at once.
+import { rublesToKopecks } from '../../../shared/money.js';
 import { formatScaled, isBlank, parseScaled } from './decimal.js';
 import type { FieldErrors } from './errors.js';
 
@@ -103,4 +104,15 @@ export function ageOn(birthDate: string, onDate: string): number {
   const [by, bm, bd] = birthDate.split('-').map(Number) as [number, number, number];
   const [y, m, d] = onDate.split('-').map(Number) as [number, number, number];
   return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+}
+
+/** Required rubles ("1250,50" or 1250.5) as kopecks; null when blank or not exact (error recorded). */
+export function readMoney(errs: FieldErrors, field: string, raw: unknown): number | null {
+  if (isBlank(raw)) {
+    errs.add(field, 'required');
+    return null;
+  }
+  const k = rublesToKopecks(typeof raw === 'string' ? raw.trim().replace(',', '.') : raw);
+  if (k === null) errs.add(field, 'number', { example: '1250.00' });
+  return k;
 }

@@ -2,11 +2,10 @@
 // the power range the product is made in, supplier, cost and price; plus the lead time per
 // lens type that sets a lab order's due date.
 import type { Db } from '../../../shared/db.js';
-import { rublesToKopecks } from '../../../shared/money.js';
 import { diff, type Actor, type AuditLog } from '../audit/audit.js';
 import { formatScaled, isBlank } from './decimal.js';
 import { FieldErrors, NotFoundError } from './errors.js';
-import { readEnum, readScaled, readText, type ScaledRule } from './fields.js';
+import { readEnum, readMoney, readScaled, readText, type ScaledRule } from './fields.js';
 import { ADD, SPH } from './prescription-rules.js';
 import { likePattern, toPage, type Page, type PageQuery } from './paging.js';
 
@@ -46,15 +45,6 @@ export interface Lens {
 
 type LensFields = Omit<Lens, 'id' | 'active'>;
 
-function readMoney(errs: FieldErrors, field: string, raw: unknown): number | null {
-  if (isBlank(raw)) {
-    errs.add(field, 'required');
-    return null;
-  }
-  const k = rublesToKopecks(typeof raw === 'string' ? raw.trim().replace(',', '.') : raw);
-  if (k === null) errs.add(field, 'number', { example: '1250.00' });
-  return k;
-}
 
 export function validateLens(input: Record<string, unknown>): LensFields {
   const errs = new FieldErrors().onlyKnown(input, LENS_FIELDS);

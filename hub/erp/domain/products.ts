@@ -1,11 +1,9 @@
 // Frames and other goods (SKU, barcode, supplier, cost, price). Supplier price-list imports
 // upsert into this table (see import/upsert.ts).
 import type { Db } from '../../../shared/db.js';
-import { rublesToKopecks } from '../../../shared/money.js';
 import { diff, type Actor, type AuditLog } from '../audit/audit.js';
-import { isBlank } from './decimal.js';
 import { FieldErrors, NotFoundError } from './errors.js';
-import { readEnum, readText } from './fields.js';
+import { readEnum, readMoney, readText } from './fields.js';
 import { likePattern, toPage, type Page, type PageQuery } from './paging.js';
 
 export const PRODUCT_KINDS = ['frame', 'lens', 'accessory', 'other'] as const;
@@ -37,15 +35,8 @@ export function validateProduct(input: Record<string, unknown>): Omit<Product, '
   const brand = readText(errs, 'brand', input.brand, 80);
   const supplier = readText(errs, 'supplier', input.supplier, 120, true);
   const supplier_code = readText(errs, 'supplier_code', input.supplier_code, 60);
-  const money = (f: 'cost' | 'price') => {
-    const raw = input[f];
-    if (isBlank(raw)) { errs.add(f, 'required'); return 0; }
-    const k = rublesToKopecks(typeof raw === 'string' ? raw.trim().replace(',', '.') : raw);
-    if (k === null) errs.add(f, 'number', { example: '14900.00' });
-    return k ?? 0;
-  };
-  const cost = money('cost');
-  const price = money('price');
+  const cost = readMoney(errs, 'cost', input.cost) ?? 0;
+  const price = readMoney(errs, 'price', input.price) ?? 0;
   errs.throwIfAny();
   return { kind: kind as ProductKind, sku: sku as string, barcode, name: name as string, brand, supplier: supplier as string, supplier_code, cost, price };
 }

@@ -1,6 +1,7 @@
 // One source row to one product row through the profile's column mapping. Prices are parsed
 // as exact decimals ("1 234,50" with a decimal comma), never through parseFloat.
 import { rublesToKopecks } from '../../../shared/money.js';
+import { renderTemplate } from '../domain/errors.js';
 import { PRODUCT_KINDS, type ProductKind } from '../domain/products.js';
 import type { ImportProfile, TargetField } from './profiles.js';
 import type { Cell } from './row-reader.js';
@@ -37,7 +38,7 @@ export const ROW_ERROR_TEMPLATES: Record<string, string> = {
 };
 
 export function rowError(column: string, code: string, params: Record<string, string>): RowError {
-  const reason = (ROW_ERROR_TEMPLATES[code] ?? code).replace(/\{(\w+)\}/g, (_, k: string) => params[k] ?? '');
+  const reason = renderTemplate(ROW_ERROR_TEMPLATES[code] ?? code, params);
   return { column, reason, code, params };
 }
 
