@@ -331,11 +331,22 @@ export class ReceiptBuffer {
     this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
+  /**
+   * Flushes, saves the clock mark, checkpoints, and always closes the handle. On a full disk
+   * the last steps can fail: every committed receipt is still in the WAL (SQLite replays it
+   * on the next open), so the handle is closed anyway and the error re-thrown for the log.
+   */
   close(): void {
-    this.flush();
-    this.db.transaction(() => saveHighWaterMark(this.db, this.clock.peek()))();
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    let error: unknown = null;
+    try {
+      this.flush();
+      this.db.transaction(() => saveHighWaterMark(this.db, this.clock.peek()))();
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (err) {
+      error = err;
+    }
     this.db.close();
+    if (error) throw error;
   }
 
   private transition(id: string, to: ReceiptStatus, fields: Record<string, unknown>, detail: unknown, remoteTime?: string): StoredReceipt {
