@@ -21,6 +21,7 @@ OpticsERP demo stack is running
   box metrics     ${boxUrl}/metrics
   buffer status   ${boxUrl}/v1/kkt/buffer/status
   POS token       ${posToken}${process.env.DEMO_POS_TOKEN ? '' : '   (default; set DEMO_POS_TOKEN to change)'}
+  simulated mains npm run mains -- off | on   (UPS power-loss line; docs/power.md)
 Ctrl+C stops everything.
 `);
 
