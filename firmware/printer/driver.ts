@@ -76,7 +76,7 @@ export class ShtrihDriver {
     for (;;) {
       const s = await this.shortStatus();
       if (s.submode !== 4 && s.submode !== 5) return s;
-      await sleep(Math.min(50, this.deadline === null ? 50 : Math.max(1, this.deadline - Date.now())));
+      await sleep(Math.min(20, this.deadline === null ? 20 : Math.max(1, this.deadline - Date.now())));
       this.remaining(1);
     }
   }

@@ -1,0 +1,41 @@
+// `npm run emulator`: serves the Shtrih-M emulator on a pseudo-terminal and prints the tty
+// path for the driver and the control address for `npm run emulator:fault`.
+import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ShtrihEmulator } from './emulator.js';
+import { startControl } from './control.js';
+
+export const CONTROL_FILE = join(tmpdir(), 'shtrih-emulator.json');
+
+export async function runEmulator(argv: string[]): Promise<{ emu: ShtrihEmulator; url: string; close: () => Promise<void> }> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      dir: { type: 'string', default: resolve('var/emulator') },
+      baud: { type: 'string', default: '115200' },
+      'print-line-ms': { type: 'string', default: '15' },
+      port: { type: 'string', default: '0' },
+    },
+  });
+  const dir = resolve(values.dir);
+  mkdirSync(dir, { recursive: true });
+  const emu = await ShtrihEmulator.onPty({ dir, baudRate: Number(values.baud), printLineMs: Number(values['print-line-ms']) });
+  const { server, url } = await startControl(emu, Number(values.port));
+  writeFileSync(CONTROL_FILE, JSON.stringify({ url, tty: emu.hostPath, pid: process.pid }));
+  const close = async () => {
+    server.close();
+    await emu.stop();
+    rmSync(CONTROL_FILE, { force: true });
+  };
+  return { emu, url, close };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { emu, url, close } = await runEmulator(process.argv.slice(2));
+  console.log(`Shtrih-M emulator ready\n  tty:     ${emu.hostPath}\n  control: ${url}\n  state:   ${emu.fn.state.fnNumber}, last FD ${emu.fn.state.lastFd}\nFaults: npm run emulator:fault -- paper-out | paper-in | cover-open | ... | clear`);
+  const stop = () => void close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
