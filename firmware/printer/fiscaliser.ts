@@ -79,7 +79,9 @@ export class Fiscaliser {
    * it returns (it runs right before the close command).
    */
   print(receipt: Receipt, saveCheckpoint: (c: Checkpoint) => void): Promise<FiscalData> {
-    return this.serial(() => this.driver.within(this.opts.receiptTimeoutMs, () => this.printNow(receipt, saveCheckpoint)));
+    // The reconcile window is carved out of the receipt's bound, so the whole print stays within it.
+    const printMs = Math.max(1000, this.opts.receiptTimeoutMs - this.opts.reconcileWaitMs);
+    return this.serial(() => this.driver.within(printMs, () => this.printNow(receipt, saveCheckpoint)));
   }
 
   /** After a restart or an uncertain print: was the receipt of `checkpoint` fiscalised? */

@@ -105,7 +105,7 @@ export class Transport {
     const frame = encodeFrame(cmd, data);
     let sent = false;
     try {
-      return await this.run(cmd, frame, replyTimeoutMs, () => (sent = true));
+      return await this.run(cmd, frame, replyTimeoutMs, (v) => (sent = v));
     } catch (err) {
       if (err instanceof LineClosed) {
         throw sent
@@ -116,8 +116,10 @@ export class Transport {
     }
   }
 
-  private async run(cmd: number, frame: Buffer, replyTimeoutMs: number, markSent: () => void): Promise<Frame> {
+  private async run(cmd: number, frame: Buffer, replyTimeoutMs: number, markSent: (sent: boolean) => void): Promise<Frame> {
     let sent = false;
+    // The whole exchange, handshakes and retries included, fits in the reply wait.
+    const deadline = Date.now() + replyTimeoutMs;
     let resends = 0;
     let rereads = 0;
     let silentEnqs = 0;
@@ -126,8 +128,9 @@ export class Transport {
       throw new PrinterUnavailableError(`${cmdName(cmd)}: ${why}`);
     };
     for (;;) {
+      if (Date.now() > deadline) fail('timed out');
       await this.line.write(Buffer.from([ENQ]));
-      const b = await this.inbox.read(this.t.ackTimeoutMs);
+      const b = await this.inbox.read(Math.max(1, Math.min(this.t.ackTimeoutMs, deadline - Date.now())));
       if (b === null) {
         this.stats.enqTimeouts++;
         if (++silentEnqs >= this.t.maxEnqAttempts) fail('no answer to ENQ');
@@ -139,9 +142,12 @@ export class Transport {
         if (resends > this.t.maxRetries) fail('the printer kept refusing the frame');
         await this.line.write(frame);
         sent = true;
-        markSent();
+        markSent(true);
         const a = await this.inbox.read(this.t.ackTimeoutMs);
         if (a === NAK) {
+          // Refused frames are not executed: the outcome is certain again.
+          sent = false;
+          markSent(false);
           this.stats.naks++;
           resends++;
           continue;
@@ -163,7 +169,7 @@ export class Transport {
         continue;
       }
       // A reply is on its way (fresh ACK of our frame, or ACK to ENQ while one is held/prepared).
-      const r = await this.readFrame(replyTimeoutMs);
+      const r = await this.readFrame(Math.max(1, Math.min(replyTimeoutMs, deadline - Date.now())));
       if (r.kind === 'frame') {
         await this.line.write(Buffer.from([ACK]));
         if (r.frame.cmd !== cmd) {
