@@ -9,7 +9,7 @@ import { PAYMENT_METHODS, PAYMENT_OBJECTS } from '../../shared/receipt.js';
 import { formatRubles } from '../../shared/money.js';
 import { OP_TYPE, TAX_BIT } from './codec/commands.js';
 import { ShtrihDriver } from './driver.js';
-import { PrinterError, PrinterUnavailableError, PrintTimeoutError, UncertainOutcomeError } from './errors.js';
+import { PrinterError, PrinterUnavailableError, PrintTimeoutError } from './errors.js';
 import type { Logger } from '../../shared/logger.js';
 
 export interface FiscalData {
@@ -114,10 +114,11 @@ export class Fiscaliser {
   }
 
   private async printNow(receipt: Receipt, saveCheckpoint: (c: Checkpoint) => void): Promise<FiscalData> {
-    await this.prepare();
-    const fn = await this.driver.fnStatus();
     const operation = receipt.type === 'refund' ? OP_TYPE.refund : OP_TYPE.sale;
+    let fn: Awaited<ReturnType<ShtrihDriver['fnStatus']>>;
     try {
+      await this.prepare();
+      fn = await this.driver.fnStatus();
       for (const it of receipt.items) {
         await this.driver.operationV2({
           opType: operation, qtyMicro: it.qty * 1000, price: it.price, sum: it.sum, taxSum: null,
@@ -126,9 +127,11 @@ export class Fiscaliser {
         });
       }
     } catch (err) {
-      // Items alone never fiscalise: leave the printer clean if we can and report the cause.
+      // Nothing before the close fiscalises: leave the printer clean if we can and report a
+      // definite "not fiscalised" error whatever went wrong on the line.
       await this.cancelQuietly();
-      throw err;
+      if (err instanceof PrinterError || err instanceof PrintTimeoutError || err instanceof PrinterUnavailableError) throw err;
+      throw new PrinterUnavailableError(`the receipt was not fiscalised: ${(err as Error).message}`);
     }
     const cash = receipt.payments.filter((p) => p.method === 'cash').reduce((s, p) => s + p.amount, 0);
     const card = receipt.payments.filter((p) => p.method === 'card').reduce((s, p) => s + p.amount, 0);
@@ -144,12 +147,13 @@ export class Fiscaliser {
         await this.cancelQuietly();
         throw err;
       }
-      if (!(err instanceof UncertainOutcomeError || err instanceof PrinterUnavailableError || err instanceof PrintTimeoutError)) throw err;
-      this.log.warn({ err: err.message, checkpoint }, 'receipt close outcome unknown: asking the FN');
+      // Anything else after the close was handed to the line may hide a fiscalised receipt.
+      const e = err as Error;
+      this.log.warn({ err: e.message, checkpoint }, 'receipt close outcome unknown: asking the FN');
       const out = await this.reconcileWithin(checkpoint, this.opts.reconcileWaitMs);
-      if (out === null) throw new FiscalUncertainError(`could not learn whether the receipt was fiscalised: ${err.message}`, checkpoint);
+      if (out === null) throw new FiscalUncertainError(`could not learn whether the receipt was fiscalised: ${e.message}`, checkpoint);
       if (out.fiscalised) return out.data;
-      throw err instanceof PrintTimeoutError ? err : new PrinterUnavailableError(`the receipt was not fiscalised: ${err.message}`);
+      throw err instanceof PrintTimeoutError ? err : new PrinterUnavailableError(`the receipt was not fiscalised: ${e.message}`);
     }
   }
 

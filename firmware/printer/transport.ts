@@ -17,9 +17,11 @@ export interface TransportTimings {
   maxEnqAttempts: number;
   /** Frame resends (I) and reply re-reads (J), spec: 10. */
   maxRetries: number;
+  /** While a reply is awaited, ENQ again after this much quiet (spec: RX_REPLY STX timeout). */
+  replyPollMs: number;
 }
 
-export const DEFAULT_TIMINGS: TransportTimings = { byteTimeoutMs: 100, ackTimeoutMs: 1000, maxEnqAttempts: 3, maxRetries: 10 };
+export const DEFAULT_TIMINGS: TransportTimings = { byteTimeoutMs: 100, ackTimeoutMs: 1000, maxEnqAttempts: 3, maxRetries: 10, replyPollMs: 1000 };
 
 class LineClosed extends Error {}
 
@@ -129,7 +131,7 @@ export class Transport {
     };
     for (;;) {
       if (Date.now() > deadline) fail('timed out');
-      await this.line.write(Buffer.from([ENQ]));
+      await this.put(Buffer.from([ENQ]));
       const b = await this.inbox.read(Math.max(1, Math.min(this.t.ackTimeoutMs, deadline - Date.now())));
       if (b === null) {
         this.stats.enqTimeouts++;
@@ -140,7 +142,7 @@ export class Transport {
       if (b === NAK) {
         // The printer is idle and holds no reply: our command (if sent before) never ran.
         if (resends > this.t.maxRetries) fail('the printer kept refusing the frame');
-        await this.line.write(frame);
+        await this.put(frame);
         sent = true;
         markSent(true);
         const a = await this.inbox.read(this.t.ackTimeoutMs);
@@ -160,7 +162,7 @@ export class Transport {
         if (!sent) {
           // A reply nobody waits for (a previous command's): take it off the line and go on.
           const stale = await this.readFrame(this.t.ackTimeoutMs);
-          if (stale.kind === 'frame') await this.line.write(Buffer.from([ACK]));
+          if (stale.kind === 'frame') await this.put(Buffer.from([ACK]));
           this.log.warn({ cmd: cmdName(cmd), stale: stale.kind }, 'discarded a stale reply before sending');
           continue;
         }
@@ -169,18 +171,31 @@ export class Transport {
         continue;
       }
       // A reply is on its way (fresh ACK of our frame, or ACK to ENQ while one is held/prepared).
-      const r = await this.readFrame(Math.max(1, Math.min(replyTimeoutMs, deadline - Date.now())));
+      // Waiting long for STX would hide a lost reply; an ENQ every poll interval either gets
+      // ACK (still executing / reply held, resent) or silence, which ends the link quickly.
+      const r = await this.readFrame(Math.max(1, Math.min(this.t.replyPollMs, deadline - Date.now())));
       if (r.kind === 'frame') {
-        await this.line.write(Buffer.from([ACK]));
+        await this.put(Buffer.from([ACK]));
         if (r.frame.cmd !== cmd) {
           this.log.warn({ want: cmdName(cmd), got: cmdName(r.frame.cmd) }, 'reply to another command ignored');
           continue;
         }
         return r.frame;
       }
-      if (r.kind === 'bad') await this.line.write(Buffer.from([NAK]));
-      this.stats.rereads++;
-      if (++rereads > this.t.maxRetries) fail(r.kind === 'bad' ? 'replies kept arriving corrupted' : 'no reply');
+      if (r.kind === 'bad') {
+        await this.put(Buffer.from([NAK]));
+        this.stats.rereads++;
+        if (++rereads > this.t.maxRetries) fail('replies kept arriving corrupted');
+      }
+    }
+  }
+
+  /** A write that fails (EIO on an unplugged tty) means the line is gone. */
+  private async put(bytes: Buffer): Promise<void> {
+    try {
+      await this.line.write(bytes);
+    } catch (err) {
+      throw new LineClosed(`write failed: ${(err as Error).message}`);
     }
   }
 

@@ -1,7 +1,7 @@
 // Every emulator fault, seen through the driver on a real PTY: a clear typed error, nothing
 // fiscalised by a failed attempt, and a clean success once the cause is gone.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startRig, sale, fiscalReceipts, type Rig } from './rig.js';
+import { startRig, sale, fiscalReceipts, waitFor, type Rig } from './rig.js';
 import { PrinterError, PrinterUnavailableError, PrintTimeoutError } from '../../firmware/printer/errors.js';
 
 async function kindOf(p: Promise<unknown>): Promise<string> {
@@ -135,10 +135,3 @@ describe('faults over a real PTY', () => {
   });
 });
 
-export async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -11,7 +11,7 @@ import { PrinterConnection } from '../../firmware/printer/connection.js';
 import { silentLogger } from '../../shared/logger.js';
 import type { Receipt } from '../../shared/receipt.js';
 
-export const FAST: TransportTimings = { byteTimeoutMs: 100, ackTimeoutMs: 300, maxEnqAttempts: 3, maxRetries: 10 };
+export const FAST: TransportTimings = { byteTimeoutMs: 100, ackTimeoutMs: 300, maxEnqAttempts: 3, maxRetries: 10, replyPollMs: 300 };
 
 export interface Rig {
   emu: ShtrihEmulator;
@@ -76,4 +76,12 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
 /** Receipts (form 3) the emulator's FN holds. */
 export function fiscalReceipts(emu: ShtrihEmulator): number {
   return emu.fn.state.docs.filter((d) => d.form === 3).length;
+}
+
+export async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
