@@ -9,7 +9,7 @@ import { PAYMENT_METHODS, PAYMENT_OBJECTS } from '../../shared/receipt.js';
 import { formatRubles } from '../../shared/money.js';
 import { OP_TYPE, TAX_BIT } from './codec/commands.js';
 import { ShtrihDriver } from './driver.js';
-import { PrinterError, PrinterUnavailableError, PrintTimeoutError } from './errors.js';
+import { PrinterError, PrinterUnavailableError, PrintTimeoutError, UncertainOutcomeError } from './errors.js';
 import type { Logger } from '../../shared/logger.js';
 
 export interface FiscalData {
@@ -40,10 +40,10 @@ export class FiscalUncertainError extends Error {
 
 export type ReconcileResult = { fiscalised: true; data: FiscalData } | { fiscalised: false };
 
-/** FF46h tax bits; 5 % and 7 % (2025 rates) use the bits newer firmware assigns to them ⚠. */
+/** FF46h tax byte; 5 % and 7 % (2025 rates) are 0x81/0x82 on current firmware (pyshtrih). */
 const VAT_BITS: Record<VatCode, number> = {
   vat22: TAX_BIT.vat20, vat20: TAX_BIT.vat20, vat10: TAX_BIT.vat10, vat0: TAX_BIT.vat0, none: TAX_BIT.none,
-  vat22_122: TAX_BIT.vat20_120, vat20_120: TAX_BIT.vat20_120, vat10_110: TAX_BIT.vat10_110, vat5: 64, vat7: 128,
+  vat22_122: TAX_BIT.vat20_120, vat20_120: TAX_BIT.vat20_120, vat10_110: TAX_BIT.vat10_110, vat5: 0x81, vat7: 0x82,
 };
 
 export interface FiscaliserOptions {
@@ -130,8 +130,8 @@ export class Fiscaliser {
       // Nothing before the close fiscalises: leave the printer clean if we can and report a
       // definite "not fiscalised" error whatever went wrong on the line.
       await this.cancelQuietly();
-      if (err instanceof PrinterError || err instanceof PrintTimeoutError || err instanceof PrinterUnavailableError) throw err;
-      throw new PrinterUnavailableError(`the receipt was not fiscalised: ${(err as Error).message}`);
+      if (err instanceof UncertainOutcomeError) throw new PrinterUnavailableError(`the receipt was not fiscalised: ${err.message}`);
+      throw err;
     }
     const cash = receipt.payments.filter((p) => p.method === 'cash').reduce((s, p) => s + p.amount, 0);
     const card = receipt.payments.filter((p) => p.method === 'card').reduce((s, p) => s + p.amount, 0);

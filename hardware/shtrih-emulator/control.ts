@@ -2,8 +2,13 @@
 // POST /faults/<name>[?arg=...] switches a fault (same names as the CLI).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FAULT_NAMES, type FaultName } from './faults.js';
 import type { ShtrihEmulator } from './emulator.js';
+
+/** Where a running `npm run emulator` (or `npm start`) leaves its control address. */
+export const CONTROL_FILE = join(tmpdir(), 'shtrih-emulator.json');
 
 export async function startControl(emu: ShtrihEmulator, port = 0): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {

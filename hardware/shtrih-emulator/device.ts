@@ -22,7 +22,8 @@ class Refuse extends Error {
 
 interface OpenReceipt { type: number; items: ReceiptItemDoc[]; operator: number }
 
-const TAX_BIT_TO_1199: Record<number, number> = { 1: 1, 2: 2, 4: 5, 8: 6, 16: 3, 32: 4, 64: 7, 128: 8 };
+// FF46h tax-rate byte -> tag 1199 (0x81..0x88: the 2025 rates 5 %, 7 %, 5/105, 7/107).
+const TAX_BIT_TO_1199: Record<number, number> = { 1: 1, 2: 2, 4: 5, 8: 6, 16: 3, 32: 4, 0x81: 7, 0x82: 8, 0x84: 9, 0x88: 10 };
 const OFD_BLOCK = 128;
 
 export class ShtrihDevice {
@@ -216,7 +217,8 @@ export class ShtrihDevice {
         r.u8();
         const tax = r.u8();
         r.bytes(3);
-        const name = r.text(40);
+        // Text is 36, 40 or 48 bytes depending on the model the host driver thinks it talks to.
+        const name = r.left > 0 ? r.text(r.left) : '';
         this.openReceipt(cmd === 0x80 ? 0 : 2, op);
         this.canPrint();
         this.addItem({ name, qtyMicro: qty * 1000, price, sum: Math.round((price * qty) / 1000), vatRate: tax === 0 ? 6 : tax, method: 4, object: 1 });
@@ -301,8 +303,9 @@ export class ShtrihDevice {
     }
     r.u8();
     r.bytes(30);
-    const taxSystem = r.u8();
-    if (taxSystem === 0 || (taxSystem & (taxSystem - 1)) !== 0 || taxSystem > 32) throw new Refuse(0x33);
+    // 0 = "the tax system the KKT was registered with" (drivers send it); else exactly one bit.
+    const taxSystem = r.u8() || 1;
+    if ((taxSystem & (taxSystem - 1)) !== 0 || taxSystem > 32) throw new Refuse(0x33);
     const rc = this.requireReceipt();
     this.canPrint();
     const change = this.closeReceipt(rc, cash, other, taxSystem, card);

@@ -2,7 +2,7 @@
 // Finds it through EMULATOR_CONTROL (http://127.0.0.1:port) or the file `npm run emulator` wrote.
 import { readFileSync } from 'node:fs';
 import { FAULT_NAMES } from './faults.js';
-import { CONTROL_FILE } from './main.js';
+import { CONTROL_FILE } from './control.js';
 
 const [name, arg] = process.argv.slice(2);
 if (!name || !(FAULT_NAMES as readonly string[]).includes(name)) {

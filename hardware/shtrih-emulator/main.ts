@@ -1,13 +1,11 @@
 // `npm run emulator`: serves the Shtrih-M emulator on a pseudo-terminal and prints the tty
 // path for the driver and the control address for `npm run emulator:fault`.
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
 import { ShtrihEmulator } from './emulator.js';
-import { startControl } from './control.js';
-
-export const CONTROL_FILE = join(tmpdir(), 'shtrih-emulator.json');
+import { CONTROL_FILE, startControl } from './control.js';
 
 export async function runEmulator(argv: string[]): Promise<{ emu: ShtrihEmulator; url: string; close: () => Promise<void> }> {
   const { values } = parseArgs({
@@ -32,7 +30,7 @@ export async function runEmulator(argv: string[]): Promise<{ emu: ShtrihEmulator
   return { emu, url, close };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { emu, url, close } = await runEmulator(process.argv.slice(2));
   console.log(`Shtrih-M emulator ready\n  tty:     ${emu.hostPath}\n  control: ${url}\n  state:   ${emu.fn.state.fnNumber}, last FD ${emu.fn.state.lastFd}\nFaults: npm run emulator:fault -- paper-out | paper-in | cover-open | ... | clear`);
   const stop = () => void close().then(() => process.exit(0));

@@ -36,7 +36,7 @@ export interface RigOptions {
 export function sale(total = 30000, type: 'sale' | 'refund' = 'sale'): Receipt {
   return {
     pos_id: 'pos-1', type, total, change: 0,
-    items: [{ name: 'Линза ACUVUE', qty: 2000, price: total / 2, sum: total, vat: 'vat20', payment_method: 'full_payment', payment_object: 'commodity' }],
+    items: [{ name: 'Линза ACUVUE', qty: 1000, price: total, sum: total, vat: 'vat20', payment_method: 'full_payment', payment_object: 'commodity' }],
     payments: [{ method: type === 'sale' ? 'cash' : 'card', amount: total }],
   };
 }
