@@ -96,7 +96,9 @@ export class Fiscaliser {
 
   /** Leaves the printer idle with a shift usable for a receipt, or throws why not. */
   async prepare(): Promise<void> {
-    let s = await this.driver.waitPrinted();
+    // No waiting for the previous receipt to finish printing: the printer buffers it, and a
+    // command it cannot take yet is answered 50h, which the driver waits out.
+    let s = await this.driver.shortStatus();
     if (s.submode === 3) {
       await this.driver.continuePrint();
       s = await this.driver.waitPrinted();
@@ -107,7 +109,7 @@ export class Fiscaliser {
       // A receipt left open by an earlier failed attempt: it is not fiscal, so cancel it.
       this.log.warn({ docType: s.modeStatus }, 'cancelling a receipt left open');
       await this.driver.cancelReceipt();
-      s = await this.driver.waitPrinted();
+      s = await this.driver.shortStatus();
     }
     if (s.mode === 3) throw new PrinterError(0x4e, 0x10);
     if (s.mode === 4) await this.driver.openShift();

@@ -11,6 +11,8 @@ export interface DeviceOptions {
   printLineMs: number;
   /** Print backlog the device accepts before answering 50h "printing previous". */
   printBufferMs: number;
+  /** Time the FN takes to write and sign a fiscal document (real FNs: ~100-300 ms). */
+  fnDocMs: number;
   clock: () => Date;
 }
 
@@ -111,6 +113,11 @@ export class ShtrihDevice {
     const p = r.uint(4);
     if (p < 1 || p > 30 || (admin && p < 29)) throw new Refuse(0x4f);
     return p;
+  }
+
+  /** How long a command takes before its reply: fiscal documents cost an FN write. */
+  execDelayMs(cmd: number): number {
+    return [0xff45, 0x85, 0x41, 0xe0].includes(cmd) ? this.opts.fnDocMs : 0;
   }
 
   /** Executes one command; returns the reply data after the command code (error first). */

@@ -16,6 +16,8 @@ export interface EmulatorOptions {
   baudRate?: number;
   printLineMs?: number;
   printBufferMs?: number;
+  /** FN write time per fiscal document (default 0; the CLI uses a realistic 150 ms). */
+  fnDocMs?: number;
   byteTimeoutMs?: number;
   confirmTimeoutMs?: number;
   /** Shifts the device clock (e.g. to test a shift past 24 h). */
@@ -35,7 +37,7 @@ export class ShtrihEmulator {
   private constructor(readonly opts: EmulatorOptions) {
     this.fn = new FnStore(opts.stateFile === undefined ? join(opts.dir, 'fn-state.json') : opts.stateFile);
     this.clockOffsetMs = opts.clockOffsetMs ?? 0;
-    this.device = new ShtrihDevice(this.fn, this.faults, { printLineMs: opts.printLineMs ?? 15, printBufferMs: opts.printBufferMs ?? 1000, clock: () => new Date(Date.now() + this.clockOffsetMs) });
+    this.device = new ShtrihDevice(this.fn, this.faults, { printLineMs: opts.printLineMs ?? 15, printBufferMs: opts.printBufferMs ?? 1000, fnDocMs: opts.fnDocMs ?? 0, clock: () => new Date(Date.now() + this.clockOffsetMs) });
     this.linkOpts = { baudRate: opts.baudRate ?? 115200, byteTimeoutMs: opts.byteTimeoutMs ?? 50, confirmTimeoutMs: opts.confirmTimeoutMs ?? 1000 };
   }
 

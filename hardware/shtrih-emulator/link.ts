@@ -28,6 +28,8 @@ export class DeviceLink {
   /** Fired when a dropAfter fault asks for an unplug. */
   onDisconnectRequest: (() => void) | null = null;
   readonly log: { cmd: number; at: number }[] = [];
+  /** The device's own time: line time of every byte both ways plus execution time (ms). */
+  readonly stats = { deviceMs: 0, bytesIn: 0, bytesOut: 0, frames: 0 };
 
   constructor(private line: SerialLine, private readonly device: ShtrihDevice, private readonly faults: Faults, private readonly opts: LinkOptions) {
     line.onData((b) => this.onBytes(b));
@@ -53,7 +55,13 @@ export class DeviceLink {
   }
 
   /** Writes after the bytes ahead of them have "left the wire" at the configured baud rate. */
+  private lineMs(n: number): number {
+    return (n * 10 * 1000) / this.opts.baudRate;
+  }
+
   private send(bytes: Buffer): void {
+    this.stats.bytesOut += bytes.length;
+    this.stats.deviceMs += this.lineMs(bytes.length);
     const now = Date.now();
     const start = Math.max(now, this.lineFreeAt);
     this.lineFreeAt = start + (bytes.length * 10 * 1000) / this.opts.baudRate;
@@ -68,6 +76,7 @@ export class DeviceLink {
 
   private onBytes(chunk: Buffer): void {
     if (this.faults.silence) return;
+    this.stats.bytesIn += chunk.length;
     for (const b of chunk) this.onByte(b);
   }
 
@@ -142,11 +151,17 @@ export class DeviceLink {
       this.send(Buffer.from([NAK]));
       return;
     }
-    this.send(Buffer.from([ACK]));
+    // A PTY delivers the frame at once; a real line would still be clocking it in. The device
+    // acts when the last byte would have arrived.
+    const inMs = this.lineMs(this.rx.length);
+    this.stats.deviceMs += inMs;
     this.state = 'executing';
     this.reply = null;
+    this.stats.frames++;
     const run = () => {
+      const t0 = performance.now();
       const data = this.device.execute(frame.cmd, frame.data);
+      this.stats.deviceMs += performance.now() - t0 + this.faults.slowMs + this.device.execDelayMs(frame.cmd);
       this.log.push({ cmd: frame.cmd, at: Date.now() });
       this.reply = encodeFrame(frame.cmd, data);
       const drop = this.faults.dropAfter;
@@ -159,8 +174,14 @@ export class DeviceLink {
       }
       this.sendReply();
     };
-    if (this.faults.slowMs > 0) setTimeout(run, this.faults.slowMs);
-    else run();
+    const delay = this.faults.slowMs + this.device.execDelayMs(frame.cmd);
+    const ackAndRun = () => {
+      this.send(Buffer.from([ACK]));
+      if (delay > 0) setTimeout(run, delay);
+      else run();
+    };
+    if (inMs >= 1) setTimeout(ackAndRun, inMs);
+    else ackAndRun();
   }
 
   private sendReply(): void {

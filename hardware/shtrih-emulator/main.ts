@@ -14,12 +14,13 @@ export async function runEmulator(argv: string[]): Promise<{ emu: ShtrihEmulator
       dir: { type: 'string', default: resolve('var/emulator') },
       baud: { type: 'string', default: '115200' },
       'print-line-ms': { type: 'string', default: '15' },
+      'fn-doc-ms': { type: 'string', default: '150' },
       port: { type: 'string', default: '0' },
     },
   });
   const dir = resolve(values.dir);
   mkdirSync(dir, { recursive: true });
-  const emu = await ShtrihEmulator.onPty({ dir, baudRate: Number(values.baud), printLineMs: Number(values['print-line-ms']) });
+  const emu = await ShtrihEmulator.onPty({ dir, baudRate: Number(values.baud), printLineMs: Number(values['print-line-ms']), fnDocMs: Number(values['fn-doc-ms']) });
   const { server, url } = await startControl(emu, Number(values.port));
   writeFileSync(CONTROL_FILE, JSON.stringify({ url, tty: emu.hostPath, pid: process.pid }));
   const close = async () => {
