@@ -131,6 +131,8 @@ export class Transport {
     };
     for (;;) {
       if (Date.now() > deadline) fail('timed out');
+      // Whatever is still in the input is from an earlier step (late NAKs, noise): stale.
+      this.stats.strayBytes += this.inbox.clear();
       await this.put(Buffer.from([ENQ]));
       const b = await this.inbox.read(Math.max(1, Math.min(this.t.ackTimeoutMs, deadline - Date.now())));
       if (b === null) {
