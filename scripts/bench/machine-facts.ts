@@ -1,21 +1,21 @@
-// Facts about the machine a benchmark ran on, printed before its figures.
+// What a benchmark ran on: printed before its figures so numbers are never read without it.
 import { execFileSync } from 'node:child_process';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 
-export function machineFacts(dir = process.cwd()): Record<string, string | number> {
+export function machineFacts(dataDir: string): Record<string, string | number> {
   let disk = 'unknown';
   try {
-    disk = execFileSync('df', ['-h', '--output=source,fstype,size,avail', dir], { encoding: 'utf8' }).trim().split('\n').pop() ?? disk;
-  } catch {
-    /* df missing: leave unknown */
-  }
-  return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, disk: disk.replace(/\s+/g, ' '), loadavg1: Math.round((loadavg()[0] ?? 0) * 100) / 100 };
+    disk = execFileSync('df', ['-hT', dataDir], { encoding: 'utf8' }).trim().split('\n').pop() ?? 'unknown';
+  } catch { /* df missing: say unknown */ }
+  return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, platform: `${process.platform}/${process.arch}`, disk,
+    // Other work on the machine skews every figure: say how busy it was.
+    loadavg_1m: Math.round((loadavg()[0] ?? 0) * 100) / 100 };
 }
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, i)] as number;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] as number;
 }
 
-export const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
+export const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;

@@ -48,7 +48,7 @@ await svc.stop();
 await emu.stop();
 rmSync(dir, { recursive: true, force: true });
 const s = (a: number[]) => [...a].sort((x, y) => x - y);
-const facts = machineFacts();
+const facts = machineFacts(tmpdir());
 console.log(`machine: ${JSON.stringify(facts)}`);
 console.log(`receipts: ${n} via the driver (no HTTP), emulator at 115200 baud, FN write ${process.env.FN_DOC_MS ?? 150} ms, print 15 ms/line`);
 console.log(JSON.stringify({
