@@ -182,9 +182,16 @@ export class Fiscaliser {
     }
   }
 
+  /**
+   * Only the document right after the checkpoint can be ours: the checkpoint is read just
+   * before the close, and every printer job goes through this one queue. So a checkpoint must
+   * be reconciled before any other receipt is printed (the box's PrinterFiscaliser does that);
+   * otherwise a later sale of the same amount could be taken for ours.
+   */
   private async reconcileNow(c: Checkpoint): Promise<ReconcileResult> {
     const fn = await this.driver.fnStatus();
-    for (let fd = c.lastFd + 1; fd <= fn.lastFd; fd++) {
+    if (fn.lastFd > c.lastFd) {
+      const fd = c.lastFd + 1;
       const found = await this.driver.findFd(fd);
       if (found.docType === 3 && found.operation === c.operation && found.amount === c.total && found.fp !== undefined) {
         const dt = found.dateTime ?? fn.dateTime;
