@@ -13,6 +13,8 @@ export const printerConfigSchema = z.strictObject({
   taxSystemBit: z.coerce.number().int().refine((b) => [1, 2, 4, 8, 16, 32].includes(b), 'must be one bit: 1, 2, 4, 8, 16 or 32').default(1),
   byteTimeoutMs: z.coerce.number().int().min(10).max(5000).default(100),
   ackTimeoutMs: z.coerce.number().int().min(50).max(10_000).default(1000),
+  /** While a reply is awaited, ENQ again after this much silence (a lost reply is re-read). */
+  replyPollMs: z.coerce.number().int().min(50).max(10_000).default(1000),
   /** How long start-up waits for the printer before serving (sales answer 503 meanwhile). */
   connectWaitMs: z.coerce.number().int().min(0).max(60_000).default(3000),
 });

@@ -21,7 +21,7 @@ export class PrinterService {
   constructor(readonly cfg: PrinterConfig, log: Logger, line?: SerialLine) {
     this.line = line ?? openSerialLine(cfg.path, cfg.baudRate);
     this.transport = new Transport(this.line, log.child({ part: 'printer-transport' }), {
-      ...DEFAULT_TIMINGS, byteTimeoutMs: cfg.byteTimeoutMs, ackTimeoutMs: cfg.ackTimeoutMs,
+      ...DEFAULT_TIMINGS, byteTimeoutMs: cfg.byteTimeoutMs, ackTimeoutMs: cfg.ackTimeoutMs, replyPollMs: cfg.replyPollMs,
     });
     this.driver = new ShtrihDriver(this.transport, { operator: cfg.operatorPassword, sysadmin: cfg.sysadminPassword });
     this.fiscaliser = new Fiscaliser(this.driver, log.child({ part: 'fiscaliser' }), {
