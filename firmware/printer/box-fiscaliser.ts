@@ -42,7 +42,9 @@ export class CheckpointStore {
         ON CONFLICT(receipt_id) DO UPDATE SET last_fd = excluded.last_fd, operation = excluded.operation,
         total_kopecks = excluded.total_kopecks, at = excluded.at, settled = 0`),
       get: db.prepare('SELECT * FROM print_checkpoints WHERE receipt_id = ?'),
-      open: db.prepare('SELECT * FROM print_checkpoints WHERE settled = 0 ORDER BY last_fd, at'),
+      // Receipts already printed need no FN query and no write: their checkpoint is simply done.
+      open: db.prepare(`SELECT c.* FROM print_checkpoints c JOIN receipts r ON r.id = c.receipt_id
+        WHERE c.settled = 0 AND r.status IN ('buffered', 'print_failed') ORDER BY c.last_fd, c.at`),
       settle: db.prepare('UPDATE print_checkpoints SET settled = 1 WHERE receipt_id = ?'),
     };
   }
@@ -81,6 +83,8 @@ export class PrinterFiscaliser implements Fiscaliser {
   /** A retry of a receipt still "buffered" prints it (it was caught mid-print). */
   readonly printsBufferedOnRetry = true;
   private settling: Promise<unknown> = Promise.resolve();
+  /** Receipts this process is printing right now: their own flow settles them. */
+  private readonly inFlight = new Set<string>();
 
   constructor(private readonly printer: PrinterService, private readonly buffer: ReceiptBuffer, private readonly log: Logger) {
     this.checkpoints = new CheckpointStore(buffer.db);
@@ -95,7 +99,8 @@ export class PrinterFiscaliser implements Fiscaliser {
       await this.settleOpen();
       const now = this.buffer.get(r.id);
       if (now?.status === 'printed') return { status: 'printed', fiscal: now.fiscalData as SeamFiscalData };
-      const data = await this.printer.print(r.receipt, (c) => this.checkpoints.save(r.id, c));
+      this.inFlight.add(r.id);
+      const data = await this.printer.print(r.receipt, (c) => this.checkpoints.save(r.id, c)).finally(() => this.inFlight.delete(r.id));
       this.log.info({ receipt_id: r.id, fd: data.fd }, 'receipt fiscalised');
       return { status: 'printed', fiscal: toSeamFiscal(data) };
     } catch (err) {
@@ -118,11 +123,9 @@ export class PrinterFiscaliser implements Fiscaliser {
 
   private async settleNow(): Promise<void> {
     for (const { receiptId, checkpoint } of this.checkpoints.open()) {
+      if (this.inFlight.has(receiptId)) continue;
       const r = this.buffer.get(receiptId);
-      if (!r || !NOT_PRINTED.has(r.status)) {
-        this.checkpoints.settle(receiptId);
-        continue;
-      }
+      if (!r || !NOT_PRINTED.has(r.status)) continue;
       const res = await this.printer.reconcile(checkpoint);
       this.buffer.db.transaction(() => {
         if (res.fiscalised) {

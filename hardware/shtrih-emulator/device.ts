@@ -38,6 +38,8 @@ export class ShtrihDevice {
   private ofdIn: { total: number; data: Buffer } | null = null;
   /** Counts of executed commands by code, for tests that must prove "executed once". */
   readonly executed = new Map<number, number>();
+  /** Commands refused with 50h because the print buffer was full. */
+  busyRefusals = 0;
 
   constructor(readonly fn: FnStore, readonly faults: Faults, readonly opts: DeviceOptions) {}
 
@@ -101,7 +103,10 @@ export class ShtrihDevice {
     if (this.awaitingContinue) throw new Refuse(0x58);
     if (this.paperRanOut || this.faults.paperLinesLeft === 0 || this.faults.coverOpen) throw new Refuse(0x6b);
     // The print buffer takes new lines while printing; only a long backlog is refused.
-    if (this.busyUntil - Date.now() > this.opts.printBufferMs) throw new Refuse(0x50);
+    if (this.busyUntil - Date.now() > this.opts.printBufferMs) {
+      this.busyRefusals++;
+      throw new Refuse(0x50);
+    }
   }
 
   private fnCanWrite(): void {

@@ -1,5 +1,6 @@
 // The emulator assembled: virtual FN (persisted), device, link, faults, and either a socat
 // PTY pair (the honest way: the driver opens a real tty) or an in-memory line pair.
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ShtrihDevice } from './device.js';
 import { FnStore } from './fn-store.js';
@@ -35,6 +36,7 @@ export class ShtrihEmulator {
   readonly linkOpts: LinkOptions;
 
   private constructor(readonly opts: EmulatorOptions) {
+    mkdirSync(opts.dir, { recursive: true });
     this.fn = new FnStore(opts.stateFile === undefined ? join(opts.dir, 'fn-state.json') : opts.stateFile);
     this.clockOffsetMs = opts.clockOffsetMs ?? 0;
     this.device = new ShtrihDevice(this.fn, this.faults, { printLineMs: opts.printLineMs ?? 15, printBufferMs: opts.printBufferMs ?? 1000, fnDocMs: opts.fnDocMs ?? 0, clock: () => new Date(Date.now() + this.clockOffsetMs) });

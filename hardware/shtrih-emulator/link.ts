@@ -29,7 +29,9 @@ export class DeviceLink {
   onDisconnectRequest: (() => void) | null = null;
   readonly log: { cmd: number; at: number }[] = [];
   /** The device's own time: line time of every byte both ways plus execution time (ms). */
-  readonly stats = { deviceMs: 0, bytesIn: 0, bytesOut: 0, frames: 0 };
+  readonly stats = { deviceMs: 0, bytesIn: 0, bytesOut: 0, frames: 0, actualMs: 0 };
+  /** When the frame being executed arrived (for actualMs: real time to the reply's last byte). */
+  private frameAt = 0;
 
   constructor(private line: SerialLine, private readonly device: ShtrihDevice, private readonly faults: Faults, private readonly opts: LinkOptions) {
     line.onData((b) => this.onBytes(b));
@@ -59,7 +61,7 @@ export class DeviceLink {
     return (n * 10 * 1000) / this.opts.baudRate;
   }
 
-  private send(bytes: Buffer): void {
+  private send(bytes: Buffer, onWritten?: () => void): void {
     this.stats.bytesOut += bytes.length;
     this.stats.deviceMs += this.lineMs(bytes.length);
     const now = Date.now();
@@ -68,6 +70,7 @@ export class DeviceLink {
     const delay = Math.floor(this.lineFreeAt - now);
     const line = this.line;
     const go = () => {
+      onWritten?.();
       if (line.isOpen) line.write(bytes).catch(() => undefined);
     };
     if (delay >= 1) setTimeout(go, delay);
@@ -155,6 +158,7 @@ export class DeviceLink {
     // acts when the last byte would have arrived.
     const inMs = this.lineMs(this.rx.length);
     this.stats.deviceMs += inMs;
+    this.frameAt = performance.now();
     this.state = 'executing';
     this.reply = null;
     this.stats.frames++;
@@ -199,7 +203,10 @@ export class DeviceLink {
       out[out.length - 1] = (out[out.length - 1] as number) ^ 0x5a;
     }
     this.state = 'confirm';
-    this.send(out);
+    // Real time the device took for this command, late timers of a busy machine included.
+    const at = this.frameAt;
+    this.frameAt = 0;
+    this.send(out, at ? () => (this.stats.actualMs += performance.now() - at + this.lineMs(out.length)) : undefined);
     if (this.confirmTimer) clearTimeout(this.confirmTimer);
     this.confirmTimer = setTimeout(() => {
       this.confirmTimer = null;
