@@ -14,6 +14,7 @@ import { HealthRegistry } from './health/health.js';
 import { createMetrics, type BoxMetrics } from './metrics.js';
 import { PrinterFiscaliser } from './printer/box-fiscaliser.js';
 import { printerHealthCheck, printerKktOperations } from './printer/box-wiring.js';
+import { registerPrinterMetrics } from './printer/metrics.js';
 import { PrinterService } from './printer/service.js';
 import type { SerialLine } from './printer/serial-line.js';
 import type { KktOperations } from './api/routes/kkt.js';
@@ -59,6 +60,7 @@ export class Box {
     }
     this.fiscaliser = opts.fiscaliser ?? this.printerFiscaliser ?? new NoPrinterFiscaliser();
     this.metrics = createMetrics(this.buffer);
+    if (this.printer && this.printerFiscaliser) this.printerFiscaliser.observe = registerPrinterMetrics(this.metrics.registry, this.printer);
     this.health.register({ name: 'database', check: () => (this.buffer.writeProbe(), { ok: true }) });
     this.disk = new DiskSpaceCheck(config.dataDir, config.health.minFreeDiskBytes, config.health.diskPollMs, opts.diskProbe);
     this.health.register(this.disk);

@@ -14,6 +14,7 @@ import { FiscalUncertainError, type Checkpoint, type FiscalData } from './fiscal
 import { printerProblem } from './problem.js';
 import type { PrinterService } from './service.js';
 import { PrinterUnavailableError } from './errors.js';
+import type { PrintObserver } from './metrics.js';
 
 const MIGRATIONS: readonly Migration[] = [{
   version: 1,
@@ -86,6 +87,9 @@ export class PrinterFiscaliser implements Fiscaliser {
   /** Receipts this process is printing right now: their own flow settles them. */
   private readonly inFlight = new Set<string>();
 
+  /** Told of every attempt's outcome (metrics). */
+  observe: PrintObserver = () => undefined;
+
   constructor(private readonly printer: PrinterService, private readonly buffer: ReceiptBuffer, private readonly log: Logger) {
     this.checkpoints = new CheckpointStore(buffer.db);
     printer.connection.on('state', (s) => {
@@ -94,6 +98,14 @@ export class PrinterFiscaliser implements Fiscaliser {
   }
 
   async fiscalise(r: StoredReceipt): Promise<FiscalResult> {
+    const t0 = performance.now();
+    const res = await this.attempt(r);
+    const kind = res.status === 'print_failed' ? String((res.problem?.body.printer_error as { kind?: string } | undefined)?.kind ?? 'other') : 'none';
+    this.observe(res.status === 'printed' ? 'printed' : kind === 'uncertain' ? 'uncertain' : 'failed', (performance.now() - t0) / 1000, kind);
+    return res;
+  }
+
+  private async attempt(r: StoredReceipt): Promise<FiscalResult> {
     try {
       if (this.printer.state !== 'connected') throw new PrinterUnavailableError(`printer ${this.printer.cfg.path} is ${this.printer.state}`);
       await this.settleOpen();

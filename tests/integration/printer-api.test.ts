@@ -164,4 +164,20 @@ describe('receipts caught mid-print', () => {
     expect((await pb.post(saleBody(), { key })).status).toBe(201);
     expect(receiptsInFn(pb)).toBe(2);
   });
+
+  it('unplugged right after the close: settled by itself when the printer comes back, without a POS retry', async () => {
+    pb = await startPrinterBox();
+    await pb.emu.applyFault('drop-after', 'ff45:disconnect');
+    const res = await pb.post(saleBody());
+    expect([503, 504]).toContain(res.status);
+    const id = (await res.json() as { receipt_id: string }).receipt_id;
+    expect(pb.box.buffer.get(id)?.status).toBe('print_failed');
+    await pb.emu.replug();
+    await expect.poll(() => pb!.box.buffer.get(id)?.status, { timeout: 10_000 }).toBe('printed');
+    expect(pb.box.buffer.pending().map((r) => r.id)).toContain(id);
+    expect(receiptsInFn(pb)).toBe(1);
+    const metrics = await (await pb.get('/metrics')).text();
+    expect(metrics).toMatch(/box_printer_connected 1/);
+    expect(metrics).toMatch(/box_print_results_total\{outcome="(uncertain|failed)",kind="(uncertain|disconnected)"\} 1/);
+  });
 });
