@@ -74,7 +74,10 @@ export class PrinterHealthProbe {
       this.cache = { at: now.getTime(), value };
       return value;
     } catch (err) {
-      return { connected: this.state() === 'connected', state: this.state(), error: (err as Error).message };
+      // Cached too: a silent printer must not make every /health call wait for its timeouts.
+      const value: PrinterHealth = { connected: this.state() === 'connected', state: this.state(), error: (err as Error).message };
+      this.cache = { at: now.getTime(), value };
+      return value;
     }
   }
 }

@@ -48,6 +48,10 @@ class Inbox {
     this.closed = false;
     this.bytes = [];
   }
+  /** Puts a byte back at the front (a reply's STX read where an ACK was expected). */
+  unshift(b: number): void {
+    this.bytes.unshift(b);
+  }
   clear(): number {
     const n = this.bytes.length;
     this.bytes = [];
@@ -156,7 +160,10 @@ export class Transport {
           resends++;
           continue;
         }
-        if (a !== ACK) {
+        if (a === STX) {
+          // The ACK was lost but the reply is already coming: read it.
+          this.inbox.unshift(a);
+        } else if (a !== ACK) {
           if (a !== null) await this.skipNoise(a);
           continue;
         }

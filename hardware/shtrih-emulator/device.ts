@@ -27,6 +27,9 @@ interface OpenReceipt { type: number; items: ReceiptItemDoc[]; operator: number 
 // FF46h tax-rate byte -> tag 1199 (0x81..0x88: the 2025 rates 5 %, 7 %, 5/105, 7/107).
 const TAX_BIT_TO_1199: Record<number, number> = { 1: 1, 2: 2, 4: 5, 8: 6, 16: 3, 32: 4, 0x81: 7, 0x82: 8, 0x84: 9, 0x88: 10 };
 const OFD_BLOCK = 128;
+/** Receipt type (8Dh: 0 sale, 1 purchase, 2 sale return, 3 purchase return) <-> tag 1054. */
+const TYPE_TO_1054 = [1, 3, 2, 4] as const;
+const OP_1054_TO_TYPE: Record<number, number> = { 1: 0, 2: 2, 3: 1, 4: 3 };
 
 export class ShtrihDevice {
   receipt: OpenReceipt | null = null;
@@ -297,7 +300,7 @@ export class ShtrihDevice {
     const vatRate = TAX_BIT_TO_1199[taxBits];
     if (vatRate === undefined) throw new Refuse(0x33);
     if (this.shiftExpired) throw new Refuse(0x16);
-    this.openReceipt(opType - 1, op);
+    this.openReceipt(OP_1054_TO_TYPE[opType] as number, op);
     this.canPrint();
     this.addItem({ name, qtyMicro, price, sum, vatRate, method, object });
     return Buffer.alloc(0);
@@ -334,7 +337,7 @@ export class ShtrihDevice {
     if (cash + other < total) throw new Refuse(0x45);
     this.fnCanWrite();
     const change = cash + other - total;
-    this.fn.receipt(this.now(), rc.type + 1, rc.items, { cash: cash - change, card }, taxSystem, `Кассир ${rc.operator}`);
+    this.fn.receipt(this.now(), TYPE_TO_1054[rc.type] ?? 1, rc.items, { cash: cash - change, card }, taxSystem, `Кассир ${rc.operator}`);
     this.receipt = null;
     this.print(8 + rc.items.length);
     return change;

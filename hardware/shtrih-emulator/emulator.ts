@@ -118,6 +118,7 @@ export class ShtrihEmulator {
       case 'nak-storm': f.nakFrames = off ? 0 : n ?? 5; break;
       case 'silence': f.silence = !off; break;
       case 'noise': f.noiseBytes = n ?? 7; break;
+      case 'lose-ack': f.lostAcks = off ? 0 : n ?? 1; break;
       case 'drop-after': {
         const [cmd, how] = (arg ?? 'ff45').split(':');
         f.dropAfter = off ? null : { cmd: parseInt(cmd ?? 'ff45', 16), how: how === 'disconnect' ? 'disconnect' : 'silence' };

@@ -17,14 +17,16 @@ export interface Faults {
   dropAfter: { cmd: number; how: 'silence' | 'disconnect' } | null;
   /** Stray bytes sent before the next reply. */
   noiseBytes: number;
+  /** The ACK of the next n frames is lost on the wire (the command still runs and replies). */
+  lostAcks: number;
 }
 
 export function noFaults(): Faults {
-  return { coverOpen: false, paperLinesLeft: null, fnFull: false, fnExpired: false, slowMs: 0, corruptReplies: 0, nakFrames: 0, silence: false, dropAfter: null, noiseBytes: 0 };
+  return { coverOpen: false, paperLinesLeft: null, fnFull: false, fnExpired: false, slowMs: 0, corruptReplies: 0, nakFrames: 0, silence: false, dropAfter: null, noiseBytes: 0, lostAcks: 0 };
 }
 
 export const FAULT_NAMES = [
   'paper-out', 'paper-in', 'cover-open', 'cover-close', 'fn-full', 'fn-expired', 'shift-24h', 'slow', 'corrupt', 'nak-storm',
-  'silence', 'noise', 'drop-after', 'disconnect', 'reconnect', 'clear',
+  'silence', 'noise', 'lose-ack', 'drop-after', 'disconnect', 'reconnect', 'clear',
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];

@@ -180,7 +180,8 @@ export class DeviceLink {
     };
     const delay = this.faults.slowMs + this.device.execDelayMs(frame.cmd);
     const ackAndRun = () => {
-      this.send(Buffer.from([ACK]));
+      if (this.faults.lostAcks > 0) this.faults.lostAcks--;
+      else this.send(Buffer.from([ACK]));
       if (delay > 0) setTimeout(run, delay);
       else run();
     };

@@ -50,7 +50,10 @@ describe('driver over a real PTY: operations', () => {
     expect(rig.checkpoints.at(-1)?.lastFd).toBe(r.fd - 1);
   });
 
-  it('prints a refund (1054 = 2) the same way', async () => {
+  it('prints a refund (1054 = 2) the same way; the open receipt is a sale return (mode 28h)', async () => {
+    await rig.driver.operationV2({ opType: 2, qtyMicro: 1e6, price: 100, sum: 100, taxSum: null, taxBits: 1, department: 1, paymentMethod: 4, paymentObject: 1, name: 'x' });
+    expect(await rig.driver.shortStatus()).toMatchObject({ mode: 8, modeStatus: 2 });
+    await rig.driver.cancelReceipt();
     const r = await rig.print(sale(12000, 'refund'));
     expect(r.operation).toBe(2);
     const found = await rig.driver.findFd(r.fd);

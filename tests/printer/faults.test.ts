@@ -103,6 +103,17 @@ describe('faults over a real PTY', () => {
     expect(rig.transport.stats.naks).toBeGreaterThanOrEqual(4);
   });
 
+  it('a lost ACK: the reply that follows is read anyway, the command runs once', async () => {
+    const before = rig.emu.device.executed.get(0xff45) ?? 0;
+    await rig.emu.applyFault('lose-ack', '5');
+    const t0 = Date.now();
+    const r = await rig.print();
+    expect(r.fd).toBe(rig.emu.fn.state.lastFd);
+    expect(rig.emu.device.executed.get(0xff45)).toBe(before + 1);
+    expect(rig.emu.faults.lostAcks).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
   it('an endless NAK storm ends as "unavailable" with nothing executed', async () => {
     const fd = rig.emu.fn.state.lastFd;
     await rig.emu.applyFault('nak-storm', '1000');

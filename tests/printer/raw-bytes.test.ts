@@ -115,6 +115,38 @@ describe('raw bytes from the spec against the emulator on a PTY', () => {
     expect((await command(h('10 1E 00 00 00'))).subarray(0, 2)).toEqual(h('10 00'));
   });
 
+  it('classic cancel (88h), return receipt (82h + 85h), X (40h), Z (41h), open shift (E0h)', async () => {
+    const text = Buffer.alloc(40);
+    const item = (cmd: string) => Buffer.concat([h(`${cmd} 01 00 00 00`), h('E8 03 00 00 00'), h('64 00 00 00 00'), h('01'), h('01 00 00 00'), text]);
+    const close = Buffer.concat([h('85 01 00 00 00'), h('64 00 00 00 00'), Buffer.alloc(15), h('00 00'), h('00 00 00 00'), text]);
+    const fd = emu.fn.state.lastFd;
+    expect(await command(h('8D 01 00 00 00 00'))).toEqual(h('8D 00 01'));
+    expect(await command(item('80'))).toEqual(h('80 00 01'));
+    expect(await command(h('88 01 00 00 00'))).toEqual(h('88 00 01'));
+    expect(emu.fn.state.lastFd).toBe(fd);
+    expect(await command(item('82'))).toEqual(h('82 00 01'));
+    expect((await command(close)).subarray(0, 3)).toEqual(h('85 00 01'));
+    expect(emu.fn.doc(fd + 1)).toMatchObject({ operation: 2, amount: 100 });
+    expect(await command(h('40 1E 00 00 00'))).toEqual(h('40 00 1E'));
+    expect(await command(h('40 01 00 00 00'))).toEqual(h('40 4F'));
+    expect(await command(h('41 1E 00 00 00'))).toEqual(h('41 00 1E'));
+    expect(emu.fn.state.shift.open).toBe(false);
+    expect(await command(h('E0 1E 00 00 00'))).toEqual(h('E0 00'));
+    expect(emu.fn.state.shift.open).toBe(true);
+  });
+
+  it('FN queries FF03h, FF39h, FF3Fh answer with the spec lengths', async () => {
+    const exp = await command(h('FF 03 1E 00 00 00'));
+    expect(exp.length).toBe(8);
+    expect(exp.subarray(0, 3)).toEqual(h('FF 03 00'));
+    const ex = await command(h('FF 39 1E 00 00 00'));
+    expect(ex.length).toBe(16);
+    const unconfirmed = await command(h('FF 3F 1E 00 00 00'));
+    expect(unconfirmed.length).toBe(5);
+    expect(unconfirmed.readUInt16LE(3)).toBe(emu.fn.unconfirmed().length);
+    expect(ex.readUInt16LE(5)).toBe(emu.fn.unconfirmed().length);
+  });
+
   it('a wrong password is refused with 4Fh', async () => {
     expect(await command(h('10 63 00 00 00'))).toEqual(h('10 4F'));
   });
