@@ -107,8 +107,17 @@ export class PrinterFiscaliser implements Fiscaliser {
 
   private async attempt(r: StoredReceipt): Promise<FiscalResult> {
     try {
-      if (this.printer.state !== 'connected') throw new PrinterUnavailableError(`printer ${this.printer.cfg.path} is ${this.printer.state}`);
-      await this.settleOpen();
+      try {
+        if (this.printer.state !== 'connected') throw new PrinterUnavailableError(`printer ${this.printer.cfg.path} is ${this.printer.state}`);
+        await this.settleOpen();
+      } catch (err) {
+        // This receipt's own earlier close may still be unsettled: then its fate is unknown.
+        const own = this.checkpoints.get(r.id);
+        if (own && !own.settled && this.buffer.get(r.id)?.status !== 'printed') {
+          throw new FiscalUncertainError(`the fiscal drive cannot be asked yet: ${(err as Error).message}`, own);
+        }
+        throw err;
+      }
       const now = this.buffer.get(r.id);
       if (now?.status === 'printed') return { status: 'printed', fiscal: now.fiscalData as SeamFiscalData };
       this.inFlight.add(r.id);

@@ -134,6 +134,10 @@ describe('receipts caught mid-print', () => {
     expect(p.fiscalised).toBeNull();
     expect(pb.box.buffer.get(p.receipt_id)?.status).toBe('print_failed');
     expect(pb.box.buffer.pending().map((r) => r.id)).not.toContain(p.receipt_id);
+    // A retry while the printer is still silent must not claim "not fiscalised".
+    const early = await pb.post(saleBody({ pos_id: 'POS-007' }), { key });
+    expect(early.status).toBe(504);
+    expect((await early.json() as { fiscalised: unknown }).fiscalised).toBeNull();
     await pb.emu.applyFault('silence', 'off');
     pb = await pb.restart();
     const r = pb.box.buffer.get(p.receipt_id)!;
