@@ -121,7 +121,15 @@ export class PrinterFiscaliser implements Fiscaliser {
       const now = this.buffer.get(r.id);
       if (now?.status === 'printed') return { status: 'printed', fiscal: now.fiscalData as SeamFiscalData };
       this.inFlight.add(r.id);
-      const data = await this.printer.print(r.receipt, (c) => this.checkpoints.save(r.id, c)).finally(() => this.inFlight.delete(r.id));
+      let saved = false;
+      const data = await this.printer.print(r.receipt, (c) => {
+        this.checkpoints.save(r.id, c);
+        saved = true;
+      }).catch((err: unknown) => {
+        // Every error but "unknown" means the FN made no document: nothing left to settle.
+        if (saved && !(err instanceof FiscalUncertainError)) this.checkpoints.settle(r.id);
+        throw err;
+      }).finally(() => this.inFlight.delete(r.id));
       this.log.info({ receipt_id: r.id, fd: data.fd }, 'receipt fiscalised');
       return { status: 'printed', fiscal: toSeamFiscal(data) };
     } catch (err) {

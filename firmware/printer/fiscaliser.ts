@@ -118,9 +118,12 @@ export class Fiscaliser {
   private async printNow(receipt: Receipt, saveCheckpoint: (c: Checkpoint) => void): Promise<FiscalData> {
     const operation = receipt.type === 'refund' ? OP_TYPE.refund : OP_TYPE.sale;
     let fn: Awaited<ReturnType<ShtrihDriver['fnStatus']>>;
+    let shift: Awaited<ReturnType<ShtrihDriver['shiftParams']>>;
     try {
       await this.prepare();
       fn = await this.driver.fnStatus();
+      // Read before the close: after it, a dropped line must not turn a success into a failure.
+      shift = await this.driver.shiftParams();
       for (const it of receipt.items) {
         await this.driver.operationV2({
           opType: operation, qtyMicro: it.qty * 1000, price: it.price, sum: it.sum, taxSum: null,
@@ -139,11 +142,11 @@ export class Fiscaliser {
     const card = receipt.payments.filter((p) => p.method === 'card').reduce((s, p) => s + p.amount, 0);
     const checkpoint: Checkpoint = { lastFd: fn.lastFd, operation, total: receipt.total, at: new Date().toISOString() };
     saveCheckpoint(checkpoint);
+    let closed: Awaited<ReturnType<ShtrihDriver['closeReceiptV2']>>;
     try {
-      const r = await this.driver.closeReceiptV2({
+      closed = await this.driver.closeReceiptV2({
         cash, other: [card], rounding: 0, taxes: [null, null, null, null, null, null], taxSystemBit: this.opts.taxSystemBit, text: '',
       });
-      return await this.describe(r.fd, r.fp, fn.fnNumber, operation, receipt.total, r.dateTime);
     } catch (err) {
       if (err instanceof PrinterError) {
         await this.cancelQuietly();
@@ -157,6 +160,12 @@ export class Fiscaliser {
       if (out.fiscalised) return out.data;
       throw err instanceof PrintTimeoutError ? err : new PrinterUnavailableError(`the receipt was not fiscalised: ${e.message}`);
     }
+    // Fiscalised. Nothing after this point may fail the sale: the close made the document.
+    const base = {
+      fd: closed.fd, fp: closed.fp, fnNumber: fn.fnNumber, shift: shift.shift, receiptInShift: shift.receipt + 1,
+      dateTime: (closed.dateTime ?? fn.dateTime).toISOString().slice(0, 19), operation, total: receipt.total,
+    };
+    return { ...base, qr: qrString(base) };
   }
 
   private async cancelQuietly(): Promise<void> {
@@ -174,8 +183,8 @@ export class Fiscaliser {
     for (;;) {
       try {
         return await this.driver.within(Math.max(500, until - Date.now()), () => this.reconcileNow(c));
-      } catch (err) {
-        if (err instanceof PrinterError) throw err;
+      } catch {
+        // Whatever stops us from asking (silence, an error reply) leaves the outcome unknown.
         if (Date.now() >= until) return null;
         await sleep(100);
       }
@@ -203,10 +212,11 @@ export class Fiscaliser {
     return { fiscalised: false };
   }
 
-  private async describe(fd: number, fp: number, fnNumber: string, operation: number, total: number, when?: Date): Promise<FiscalData> {
-    const shift = await this.driver.shiftParams();
-    const dateTime = (when ?? (await this.driver.fnStatus()).dateTime).toISOString().slice(0, 19);
-    const base = { fd, fp, fnNumber, shift: shift.shift, receiptInShift: shift.receipt, dateTime, operation, total };
+  /** A document found in the FN: shift and receipt numbers come from the document itself. */
+  private async describe(fd: number, fp: number, fnNumber: string, operation: number, total: number, when: Date): Promise<FiscalData> {
+    const doc = await this.driver.readDocument(fd);
+    const num = (tag: number) => (typeof doc.json[String(tag)] === 'number' ? (doc.json[String(tag)] as number) : 0);
+    const base = { fd, fp, fnNumber, shift: num(1038), receiptInShift: num(1042), dateTime: when.toISOString().slice(0, 19), operation, total };
     return { ...base, qr: qrString(base) };
   }
 }
