@@ -140,6 +140,7 @@ export class ShtrihEmulator {
       tty: this.pty ? this.hostPath : null, plugged: this.plugged, faults: { ...this.faults },
       mode: this.device.mode, submode: this.device.submode, receiptOpen: this.device.receipt !== null,
       fn: { number: s.fnNumber, lastFd: s.lastFd, shift: s.shift, unconfirmed: this.fn.unconfirmed().length },
+      link: { ...this.link.stats }, busyRefusals: this.device.busyRefusals,
     };
   }
 

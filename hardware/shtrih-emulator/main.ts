@@ -16,23 +16,28 @@ export async function runEmulator(argv: string[]): Promise<{ emu: ShtrihEmulator
       'print-line-ms': { type: 'string', default: '15' },
       'fn-doc-ms': { type: 'string', default: '150' },
       port: { type: 'string', default: '0' },
+      'no-state-file': { type: 'boolean', default: false },
+      'control-file': { type: 'string', default: CONTROL_FILE },
     },
   });
   const dir = resolve(values.dir);
   mkdirSync(dir, { recursive: true });
-  const emu = await ShtrihEmulator.onPty({ dir, baudRate: Number(values.baud), printLineMs: Number(values['print-line-ms']), fnDocMs: Number(values['fn-doc-ms']) });
+  const emu = await ShtrihEmulator.onPty({ dir, baudRate: Number(values.baud), printLineMs: Number(values['print-line-ms']), fnDocMs: Number(values['fn-doc-ms']),
+    ...(values['no-state-file'] ? { stateFile: null } : {}) });
   const { server, url } = await startControl(emu, Number(values.port));
-  writeFileSync(CONTROL_FILE, JSON.stringify({ url, tty: emu.hostPath, pid: process.pid }));
+  const controlFile = values['control-file'];
+  writeFileSync(controlFile, JSON.stringify({ url, tty: emu.hostPath, pid: process.pid }));
   const close = async () => {
     server.close();
     await emu.stop();
-    rmSync(CONTROL_FILE, { force: true });
+    rmSync(controlFile, { force: true });
   };
   return { emu, url, close };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { emu, url, close } = await runEmulator(process.argv.slice(2));
+  if (process.env.EMULATOR_READY_JSON) console.log(JSON.stringify({ ready: true, tty: emu.hostPath, control: url }));
   console.log(`Shtrih-M emulator ready\n  tty:     ${emu.hostPath}\n  control: ${url}\n  state:   ${emu.fn.state.fnNumber}, last FD ${emu.fn.state.lastFd}\nFaults: npm run emulator:fault -- paper-out | paper-in | cover-open | ... | clear`);
   const stop = () => void close().then(() => process.exit(0));
   process.on('SIGINT', stop);
