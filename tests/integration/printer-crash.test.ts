@@ -70,5 +70,5 @@ describe('box killed mid-print', () => {
     expect(retry.status).toBe(201);
     expect(await retry.json()).toMatchObject({ receipt_id: r?.id, status: 'printed' });
     expect(receipts()).toBe(1);
-  });
+  }, 90_000);
 });

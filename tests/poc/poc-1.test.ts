@@ -52,5 +52,5 @@ describe('POC-1: 50 receipts via the API against the printer emulator', () => {
     expect(pb.box.buffer.status().by_status.printed).toBe(50);
     expect(p95).toBeLessThanOrEqual(7000);
     expect(perMin).toBeGreaterThanOrEqual(20);
-  });
+  }, 120_000);
 });
