@@ -12,6 +12,12 @@ import { NoPrinterFiscaliser, type Fiscaliser } from './fiscal/fiscaliser.js';
 import { DiskSpaceCheck, type DiskProbe } from './health/disk-check.js';
 import { HealthRegistry } from './health/health.js';
 import { createMetrics, type BoxMetrics } from './metrics.js';
+import { PrinterFiscaliser } from './printer/box-fiscaliser.js';
+import { printerHealthCheck, printerKktOperations } from './printer/box-wiring.js';
+import { registerPrinterMetrics } from './printer/metrics.js';
+import { PrinterService } from './printer/service.js';
+import type { SerialLine } from './printer/serial-line.js';
+import type { KktOperations } from './api/routes/kkt.js';
 import { VERSION } from './version.js';
 
 export interface BoxOptions {
@@ -20,6 +26,8 @@ export interface BoxOptions {
   fiscaliser?: Fiscaliser;
   wallClock?: () => number;
   diskProbe?: DiskProbe;
+  /** A line other than the configured tty (tests: an in-memory pair). */
+  printerLine?: SerialLine;
 }
 
 export class Box {
@@ -30,6 +38,10 @@ export class Box {
   readonly metrics: BoxMetrics;
   private readonly disk: DiskSpaceCheck;
   private readonly fiscaliser: Fiscaliser;
+  /** The fiscal printer, when `printer.enabled`. */
+  readonly printer: PrinterService | null = null;
+  private readonly printerFiscaliser: PrinterFiscaliser | null = null;
+  private readonly kkt: KktOperations | undefined;
   private server: Server | null = null;
   private stopped = false;
 
@@ -39,9 +51,16 @@ export class Box {
     this.buffer = ReceiptBuffer.open(join(config.dataDir, 'box.db'), {
       clock: this.clock, capacity: config.buffer.capacity, maxBatch: config.buffer.maxBatch,
     });
-    this.fiscaliser = opts.fiscaliser ?? new NoPrinterFiscaliser();
-    this.metrics = createMetrics(this.buffer);
     this.health = new HealthRegistry(VERSION);
+    if (config.printer.enabled && !opts.fiscaliser) {
+      this.printer = new PrinterService(config.printer, this.log.child({ part: 'printer' }), opts.printerLine);
+      this.printerFiscaliser = new PrinterFiscaliser(this.printer, this.buffer, this.log.child({ part: 'printer' }));
+      this.kkt = printerKktOperations(this.printer);
+      this.health.register(printerHealthCheck(this.printer));
+    }
+    this.fiscaliser = opts.fiscaliser ?? this.printerFiscaliser ?? new NoPrinterFiscaliser();
+    this.metrics = createMetrics(this.buffer);
+    if (this.printer && this.printerFiscaliser) this.printerFiscaliser.observe = registerPrinterMetrics(this.metrics.registry, this.printer);
     this.health.register({ name: 'database', check: () => (this.buffer.writeProbe(), { ok: true }) });
     this.disk = new DiskSpaceCheck(config.dataDir, config.health.minFreeDiskBytes, config.health.diskPollMs, opts.diskProbe);
     this.health.register(this.disk);
@@ -50,7 +69,13 @@ export class Box {
   /** Starts the LAN API; resolves with the URL it listens on (port 0 picks a free one). */
   async start(): Promise<string> {
     await this.disk.start();
-    const app = createApp({
+    if (this.printer && this.printerFiscaliser) {
+      // Receipts caught mid-print by a crash are settled with the FN before any new sale.
+      await this.printer.start();
+      await this.printer.connection.waitConnected(this.config.printer.connectWaitMs).catch((err: Error) => this.log.warn({ err: err.message }, 'printer not connected at start-up'));
+      if (this.printer.state === 'connected') await this.printerFiscaliser.reconcileOnStart();
+    }
+    const app = createApp({ kkt: this.kkt,
       buffer: this.buffer, fiscaliser: this.fiscaliser, health: this.health, metrics: this.metrics, log: this.log,
       posTokens: this.config.api.posTokens, bodyLimitKb: this.config.api.bodyLimitKb, defaultVat: this.config.receipt.defaultVat,
     });
@@ -83,6 +108,7 @@ export class Box {
         server.closeIdleConnections();
       });
     }
+    await this.printer?.stop();
     this.buffer.close();
     this.log.info('box stopped');
   }

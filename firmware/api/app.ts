@@ -13,6 +13,7 @@ import type { HealthRegistry } from '../health/health.js';
 import type { BoxMetrics } from '../metrics.js';
 import { bearerAuth } from './auth.js';
 import { InFlightKeys } from './idempotency.js';
+import { kktRoutes, type KktOperations } from './routes/kkt.js';
 import { receiptRoutes } from './routes/receipts.js';
 import { bufferRoutes, healthRoute, metricsRoute } from './routes/status.js';
 
@@ -25,6 +26,8 @@ export interface AppDeps {
   posTokens: readonly string[];
   bodyLimitKb: number;
   defaultVat: VatCode;
+  /** Shift and report commands; absent when no printer is configured (they answer 503). */
+  kkt?: KktOperations;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -39,6 +42,7 @@ export function createApp(deps: AppDeps): Koa {
     log: deps.log, onOutcome: (o) => deps.metrics.receiptsAccepted.inc({ outcome: o }),
   });
   bufferRoutes(api, deps.buffer);
+  kktRoutes(api, deps.kkt);
 
   const auth = bearerAuth(deps.posTokens);
   const parser = bodyParser({ enableTypes: ['json'], jsonLimit: `${deps.bodyLimitKb}kb`, jsonStrict: true });
