@@ -20,6 +20,12 @@ import type { GpioInput } from './power/gpio-input.js';
 import { createPowerMonitor, powerOffCommand } from './power/power-setup.js';
 import { PowerSequence } from './power/power-sequence.js';
 import { FanoutStatusPublisher, LogStatusPublisher, type StatusPublisher } from './status-publisher.js';
+import { PrinterFiscaliser } from './printer/box-fiscaliser.js';
+import { printerHealthCheck, printerKktOperations } from './printer/box-wiring.js';
+import { registerPrinterMetrics } from './printer/metrics.js';
+import { PrinterService } from './printer/service.js';
+import type { SerialLine } from './printer/serial-line.js';
+import type { KktOperations } from './api/routes/kkt.js';
 import { VERSION } from './version.js';
 
 export interface BoxOptions {
@@ -36,6 +42,8 @@ export interface BoxOptions {
   clockReferences?: ClockReference[];
   /** Where retained status goes besides the log (the uplink's MQTT hook). */
   status?: StatusPublisher;
+  /** A line other than the configured tty (tests: an in-memory pair). */
+  printerLine?: SerialLine;
 }
 
 export class Box {
@@ -53,6 +61,10 @@ export class Box {
   readonly setAside: SetAside | null;
   private readonly disk: DiskSpaceCheck;
   private readonly fiscaliser: Fiscaliser;
+  /** The fiscal printer, when `printer.enabled`. */
+  readonly printer: PrinterService | null = null;
+  private readonly printerFiscaliser: PrinterFiscaliser | null = null;
+  private readonly kkt: KktOperations | undefined;
   private server: Server | null = null;
   private stopped = false;
 
@@ -69,9 +81,16 @@ export class Box {
     }, this.log);
     this.buffer = opened.buffer;
     this.setAside = opened.setAside;
-    this.fiscaliser = opts.fiscaliser ?? new NoPrinterFiscaliser();
-    this.metrics = createMetrics(this.buffer);
     this.health = new HealthRegistry(VERSION);
+    if (config.printer.enabled && !opts.fiscaliser) {
+      this.printer = new PrinterService(config.printer, this.log.child({ part: 'printer' }), opts.printerLine);
+      this.printerFiscaliser = new PrinterFiscaliser(this.printer, this.buffer, this.log.child({ part: 'printer' }));
+      this.kkt = printerKktOperations(this.printer);
+      this.health.register(printerHealthCheck(this.printer));
+    }
+    this.fiscaliser = opts.fiscaliser ?? this.printerFiscaliser ?? new NoPrinterFiscaliser();
+    this.metrics = createMetrics(this.buffer);
+    if (this.printer && this.printerFiscaliser) this.printerFiscaliser.observe = registerPrinterMetrics(this.metrics.registry, this.printer);
     this.health.register({
       name: 'database',
       check: () => {
@@ -106,7 +125,13 @@ export class Box {
     await this.clockWatch.start();
     const incidents = this.buffer.openIncidents();
     if (incidents.length) await this.status.publish('database', { node: this.config.nodeId, state: 'incident', incidents, at: new Date().toISOString() });
-    const app = createApp({
+    if (this.printer && this.printerFiscaliser) {
+      // Receipts caught mid-print by a crash are settled with the FN before any new sale.
+      await this.printer.start();
+      await this.printer.connection.waitConnected(this.config.printer.connectWaitMs).catch((err: Error) => this.log.warn({ err: err.message }, 'printer not connected at start-up'));
+      if (this.printer.state === 'connected') await this.printerFiscaliser.reconcileOnStart();
+    }
+    const app = createApp({ kkt: this.kkt,
       buffer: this.buffer, fiscaliser: this.fiscaliser, health: this.health, metrics: this.metrics, log: this.log,
       gate: this.gate, afterSale: () => void this.fill.update(), posTokens: this.config.api.posTokens, bodyLimitKb: this.config.api.bodyLimitKb, defaultVat: this.config.receipt.defaultVat,
     });
@@ -151,6 +176,7 @@ export class Box {
         server.closeIdleConnections();
       });
     }
+    await this.printer?.stop();
     try {
       this.buffer.close();
     } catch (err) {

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { ConfigError, deepMerge, envOverrides, parseConfig, readJsonFile } from '../shared/config.js';
 import { VAT_CODES } from '../shared/receipt.js';
+import { printerConfigSchema } from './printer/config.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -34,6 +35,10 @@ export const boxConfigSchema = z.strictObject({
   receipt: z.strictObject({
     defaultVat: z.enum(VAT_CODES).default('vat22'),
   }).default({ defaultVat: 'vat22' }),
+  /** The fiscal printer (docs/printer.md); disabled, receipts stay buffered unprinted. */
+  printer: printerConfigSchema.extend({
+    enabled: z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean()).default(false),
+  }).prefault({}),
   health: z.strictObject({
     minFreeDiskBytes: z.coerce.number().int().min(0).default(1_000_000_000),
     diskPollMs: int(1000, 86_400_000).default(60_000),

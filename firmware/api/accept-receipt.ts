@@ -33,7 +33,15 @@ export async function acceptReceipt(deps: AcceptDeps, key: string, body: unknown
   const release = deps.inFlight.claim(key);
   try {
     const prior = replay(deps.buffer, key, hash);
-    if (prior) return prior;
+    if (prior) {
+      // Not fiscalised yet (the printer failed, or the box restarted mid-print): the retry
+      // prints it now. The fiscaliser asks the FN first if a close may have gone through.
+      const existing = deps.buffer.get(prior.receiptId);
+      if (existing && (existing.status === 'print_failed' || (existing.status === 'buffered' && deps.fiscaliser.printsBufferedOnRetry))) {
+        return { response: await fiscalise(deps, existing), receiptId: existing.id, replayed: false };
+      }
+      return prior;
+    }
     const n = normaliseReceipt(body, { defaultVat: deps.defaultVat });
     if (!n.ok) {
       throw new Problem(422, 'invalid-receipt', 'Invalid receipt', `${n.errors.length} field(s) are invalid: ${n.errors.map((e) => e.field).join(', ')}`, { errors: n.errors });
@@ -107,16 +115,30 @@ async function fiscalise(deps: AcceptDeps, stored: StoredReceipt): Promise<Store
     return stored.response ?? { status: 201, body: acceptedBody(stored, { message: BUFFERED_MESSAGE }) };
   }
   const { buffer } = deps;
-  // Status change and the replayable response commit together (one transaction).
-  return buffer.db.transaction((): StoredResponse => {
-    let response: StoredResponse;
-    if (result.status === 'printed') {
-      response = { status: 201, body: acceptedBody(buffer.markPrinted(stored.id, result.fiscal), { fiscal: result.fiscal }) };
-    } else {
-      deps.log.warn({ receipt_id: stored.id, error: result.error }, 'print failed; receipt kept for retry');
-      response = { status: 201, body: acceptedBody(buffer.markPrintFailed(stored.id, result.error), { error: result.error }) };
-    }
-    buffer.saveResponse(stored.id, response);
-    return response;
-  })();
+  if (result.status === 'printed') {
+    const fiscal = result.fiscal;
+    // Settled meanwhile (the FN said a lost close went through): its answer is already stored.
+    const now = buffer.get(stored.id);
+    if (now?.status === 'printed') return now.response ?? { status: 201, body: acceptedBody(now, { fiscal: now.fiscalData }) };
+    // Status change and the replayable response commit together (one transaction).
+    return buffer.db.transaction((): StoredResponse => {
+      const response = { status: 201, body: acceptedBody(buffer.markPrinted(stored.id, fiscal), { fiscal }) };
+      buffer.saveResponse(stored.id, response);
+      return response;
+    })();
+  }
+  deps.log.warn({ receipt_id: stored.id, error: result.error }, 'print failed; receipt kept for retry');
+  const current = buffer.get(stored.id);
+  if (current?.status === 'print_failed') buffer.incrementRetry(stored.id, result.error);
+  else buffer.markPrintFailed(stored.id, result.error);
+  // The stored response stays the "buffered" one: a replay of this key prints again rather
+  // than repeating the failure.
+  const p = result.problem ?? new Problem(503, 'print-failed', 'Receipt not printed', `${result.error}. Retry with the same Idempotency-Key once the printer is ready.`, { fiscalised: false });
+  throw new Problem(p.status, p.body.type.split('/').pop() ?? 'print-failed', p.body.title, p.body.detail,
+    { ...withoutBase(p.body), receipt_id: stored.id, receipt_status: 'print_failed' }, p.headers);
+}
+
+function withoutBase(body: Record<string, unknown>): Record<string, unknown> {
+  const { type: _t, title: _ti, status: _s, detail: _d, ...rest } = body;
+  return rest;
 }

@@ -14,6 +14,7 @@ import type { BoxMetrics } from '../metrics.js';
 import { bearerAuth } from './auth.js';
 import { InFlightKeys } from './idempotency.js';
 import type { SalesGate } from './sales-gate.js';
+import { kktRoutes, type KktOperations } from './routes/kkt.js';
 import { receiptRoutes } from './routes/receipts.js';
 import { bufferRoutes, healthRoute, metricsRoute } from './routes/status.js';
 
@@ -30,6 +31,8 @@ export interface AppDeps {
   gate?: SalesGate;
   /** Called after every POST /v1/kkt/receipt (the buffer fill watch re-reads its state). */
   afterSale?: () => void;
+  /** Shift and report commands; absent when no printer is configured (they answer 503). */
+  kkt?: KktOperations;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -47,6 +50,7 @@ export function createApp(deps: AppDeps): Koa {
     },
   });
   bufferRoutes(api, deps.buffer);
+  kktRoutes(api, deps.kkt);
 
   const auth = bearerAuth(deps.posTokens);
   const parser = bodyParser({ enableTypes: ['json'], jsonLimit: `${deps.bodyLimitKb}kb`, jsonStrict: true });

@@ -5,11 +5,11 @@ export const RECEIPT_STATUSES = ['buffered', 'printed', 'print_failed', 'deliver
 export type ReceiptStatus = (typeof RECEIPT_STATUSES)[number];
 
 /**
- * Statuses whose receipts the uplink may send to the hub, oldest HLC first. With no printer
- * attached a receipt stays `buffered`; once the printer driver lands, change this to
- * ['printed', 'delivered'] so only fiscalised documents leave the box.
+ * Statuses whose receipts the uplink may send to the hub, oldest HLC first: only fiscalised
+ * documents leave the box. A `buffered` receipt is not printed (yet, or no printer is
+ * attached) and a `print_failed` one was not fiscalised: neither may reach the OFD.
  */
-export const UPLOADABLE_STATUSES: readonly ReceiptStatus[] = ['buffered', 'printed', 'delivered'];
+export const UPLOADABLE_STATUSES: readonly ReceiptStatus[] = ['printed', 'delivered'];
 
 /** Statuses that count as "queued" in the buffer status: not yet synced, not failed for good. */
 export const QUEUED_STATUSES: readonly ReceiptStatus[] = ['buffered', 'printed', 'print_failed', 'delivered'];

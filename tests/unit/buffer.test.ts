@@ -53,11 +53,15 @@ describe('receipt buffer', () => {
 
   it('test_get_pending_receipts: returns uploadable receipts only, oldest HLC first, up to the limit', () => {
     const ids = ['a', 'b', 'c', 'd'].map((k) => buf.insert(req(k)).id);
+    for (const id of ids) buf.markPrinted(id, { fiscal_document_number: 1 });
     buf.markSynced(ids[1] as string, '2026-01-01T00:00:00Z');
     buf.moveToDlq(ids[2] as string, 'rejected by OFD');
+    // Not fiscalised: never uploaded.
+    buf.insert(req('e'));
+    buf.markPrintFailed(buf.insert(req('f')).id, 'paper out');
     expect(buf.pending(10).map((r) => r.id)).toEqual([ids[0], ids[3]]);
     expect(buf.pending(1).map((r) => r.id)).toEqual([ids[0]]);
-    expect(UPLOADABLE_STATUSES).toContain('buffered');
+    expect([...UPLOADABLE_STATUSES]).toEqual(['printed', 'delivered']);
   });
 
   it('test_mark_synced: sets status, server time and synced_at; the hub HLC is merged into the clock', () => {
@@ -113,6 +117,7 @@ describe('receipt buffer', () => {
     const second = buf.insert(req('b'));
     wallMs += 7_200_000;
     const third = buf.insert(req('c'));
+    for (const r of [third, first, second]) buf.markPrinted(r.id, { fiscal_document_number: 1 });
     expect(second.hlc > first.hlc).toBe(true);
     expect(buf.pending().map((r) => r.id)).toEqual([first.id, second.id, third.id]);
   });
