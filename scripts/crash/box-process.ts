@@ -9,10 +9,8 @@ const MAIN = new URL('../../firmware/main.ts', import.meta.url).pathname;
 export class BoxProcess {
   private child: ChildProcess | null = null;
   private exited: Promise<[number | null, NodeJS.Signals | null]> | null = null;
-  /** Log lines at warn and above, for the harness report. */
-  readonly problems: string[] = [];
-
-  constructor(private readonly configFile: string) {}
+  /** Log lines at warn and above are appended to `warnings` (shared across restarts). */
+  constructor(private readonly configFile: string, private readonly warnings: string[] = []) {}
 
   /** Starts the box; resolves with its URL once it listens (rejects if it dies first). */
   async start(timeoutMs = 30_000): Promise<string> {
@@ -32,7 +30,7 @@ export class BoxProcess {
         } catch {
           return;
         }
-        if ((m.level ?? 0) >= 40) this.problems.push(line);
+        if ((m.level ?? 0) >= 40) this.warnings.push(line);
         if (m.msg === 'box LAN API listening' && m.url) {
           clearTimeout(timer);
           resolve(m.url);

@@ -1,9 +1,13 @@
 // UAT-10c and beyond: sales from several POS clients while the box is SIGKILLed at random
 // moments and restarted, N times; then every acknowledged receipt must be in the buffer
-// exactly once. What is on main decides the stack: today the box alone (no printer driver,
-// no hub yet), so `reconciled` counts FN reconciliations the box reported (0 without a printer).
+// exactly once. With `printer` the box prints on the Shtrih-M emulator (a real PTY; the
+// emulator, like a printer on its own supply, survives the box's kills), so kills land
+// mid-print: every fiscal document in the emulator's FN must then belong to exactly one
+// receipt the box knows as printed (start-up reconciliation, never a blind reprint).
+// The hub and test OFD are not on main yet: "every document at the OFD once" is not checked.
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ShtrihEmulator } from '../../hardware/shtrih-emulator/emulator.js';
 import { integrityCheck, openDatabase } from '../../shared/db.js';
 import { BoxProcess } from './box-process.js';
 import { startPosClients } from './pos-clients.js';
@@ -16,6 +20,8 @@ export interface CrashOptions {
   maxUpMs: number;
   dir: string;
   seed: number;
+  /** Print on the Shtrih-M emulator (needs socat). */
+  printer: boolean;
   progress?: (cycle: number, acknowledged: number) => void;
 }
 
@@ -26,6 +32,11 @@ export interface CrashResult {
   duplicated: number;
   reconciled: number;
   stack: string;
+  /** Fiscal documents in the FN that no printed receipt of the box refers to (must be 0). */
+  fiscal_unknown: number | null;
+  fiscal_documents: number | null;
+  /** Acknowledged receipts not `printed` at the end (must be 0 with a printer). */
+  acknowledged_not_printed: number | null;
   attempts: number;
   retries: number;
   unexpected: number;
@@ -58,12 +69,19 @@ export async function runCrashCycles(o: CrashOptions): Promise<CrashResult> {
   mkdirSync(o.dir, { recursive: true });
   const dataDir = join(o.dir, 'data');
   const configFile = join(o.dir, 'box.json');
+  let emu: ShtrihEmulator | null = null;
+  if (o.printer) {
+    mkdirSync(join(o.dir, 'kkt'), { recursive: true });
+    // Realistic timings (the emulator CLI's): an FN write per document, a print head per line.
+    emu = await ShtrihEmulator.onPty({ dir: join(o.dir, 'kkt'), printLineMs: 5, fnDocMs: 150 });
+  }
   writeFileSync(configFile, JSON.stringify({
     nodeId: 'crashbox', dataDir, logLevel: 'info',
     api: { port: 0, posTokens: [TOKEN], shutdownGraceMs: 5000 },
     buffer: { capacity: 10_000_000 },
     health: { diskPollMs: 3_600_000, minFreeDiskBytes: 0 },
     power: { gpio: 'none' },
+    ...(emu ? { printer: { enabled: true, path: emu.hostPath, ackTimeoutMs: 300, replyPollMs: 300, connectWaitMs: 10_000, reconcileWaitMs: 3000 } } : {}),
   }));
   const rand = prng(o.seed);
 
@@ -76,8 +94,9 @@ export async function runCrashCycles(o: CrashOptions): Promise<CrashResult> {
   };
 
   const restarts: number[] = [];
+  const warnings: string[] = [];
   const startBox = async (): Promise<BoxProcess> => {
-    const p = new BoxProcess(configFile);
+    const p = new BoxProcess(configFile, warnings);
     const s = performance.now();
     setUp(await p.start());
     restarts.push(performance.now() - s);
@@ -100,14 +119,42 @@ export async function runCrashCycles(o: CrashOptions): Promise<CrashResult> {
 
   const db = openDatabase(join(dataDir, 'box.db'), { readonly: true });
   const integrity = integrityCheck(db);
-  const rows = db.prepare('SELECT id, idempotency_key AS k FROM receipts').all() as { id: string; k: string }[];
-  const reconciled = (db.prepare("SELECT COUNT(*) AS n FROM receipt_events WHERE event = 'reconciled'").get() as { n: number }).n;
+  const rows = db.prepare('SELECT id, idempotency_key AS k, status, fiscal_data FROM receipts').all() as { id: string; k: string; status: string; fiscal_data: string | null }[];
   db.close();
+  // The box logs each receipt it found fiscalised in the FN after a crash (box-fiscaliser.ts).
+  const reconciled = warnings.filter((l) => l.includes('caught mid-print was fiscalised')).length;
+  let fiscalUnknown: number | null = null;
+  let fiscalDocs: number | null = null;
+  let ackNotPrinted: number | null = null;
+  const statusById = new Map(rows.map((r) => [r.id, r.status]));
+  if (emu) {
+    const fnReceipts = emu.fn.state.docs.filter((d) => d.form === 3).map((d) => d.fd);
+    const known = new Map<number, number>();
+    for (const r of rows) {
+      if (r.status !== 'printed' || !r.fiscal_data) continue;
+      const fd = (JSON.parse(r.fiscal_data) as { fiscal_document_number: number }).fiscal_document_number;
+      known.set(fd, (known.get(fd) ?? 0) + 1);
+    }
+    fiscalDocs = fnReceipts.length;
+    fiscalUnknown = fnReceipts.filter((fd) => !known.has(fd)).length;
+    ackNotPrinted = 0;
+    for (const ids of clients.acks.byKey.values()) for (const id of ids) if (statusById.get(id) !== 'printed') ackNotPrinted += 1;
+    await emu.stop();
+  }
   const idByKey = new Map<string, string[]>();
   for (const r of rows) idByKey.set(r.k, [...(idByKey.get(r.k) ?? []), r.id]);
 
   let lost = 0;
   let duplicated = 0;
+  if (emu) {
+    const byFd = new Map<number, number>();
+    for (const r of rows) {
+      if (!r.fiscal_data) continue;
+      const fd = (JSON.parse(r.fiscal_data) as { fiscal_document_number: number }).fiscal_document_number;
+      byFd.set(fd, (byFd.get(fd) ?? 0) + 1);
+    }
+    for (const n of byFd.values()) if (n > 1) duplicated += n - 1;
+  }
   for (const [key, ids] of clients.acks.byKey) {
     const stored = idByKey.get(key) ?? [];
     // Two different ids acknowledged for one sale, or one sale stored twice: a duplicate.
@@ -121,7 +168,10 @@ export async function runCrashCycles(o: CrashOptions): Promise<CrashResult> {
     lost,
     duplicated,
     reconciled,
-    stack: 'box (no printer driver or hub on main yet)',
+    stack: emu ? 'box + Shtrih-M emulator on a PTY (hub and test OFD not on main yet)' : 'box alone (no printer)',
+    fiscal_unknown: fiscalUnknown,
+    fiscal_documents: fiscalDocs,
+    acknowledged_not_printed: ackNotPrinted,
     attempts: clients.acks.attempts,
     retries: clients.acks.retries,
     unexpected: clients.acks.unexpected.length,

@@ -48,7 +48,9 @@ export function startPosClients(n: number, token: string, box: BoxEndpoint): { a
             acks.byKey.set(key, ids);
             break;
           }
-          if (res.status === 409 || res.status === 503) {
+          // 409 in flight, 503 paused or printer busy/reconnecting, 504 outcome unknown: the
+          // same key again (the box settles an unknown outcome with the FN first).
+          if (res.status === 409 || res.status === 503 || res.status === 504) {
             acks.retries += 1;
             await sleep(20);
             continue;

@@ -7,7 +7,7 @@ import { formatHlc } from '../../firmware/clock/hlc.js';
 import type { StatusPublisher } from '../../firmware/status-publisher.js';
 import { silentLogger } from '../../shared/logger.js';
 import { startTestBox, type TestBox } from '../helpers/box-server.js';
-import { saleBody } from '../helpers/receipts.js';
+import { instantPrinter, saleBody } from '../helpers/receipts.js';
 
 let t: TestBox | null = null;
 let t2: TestBox | null = null;
@@ -53,7 +53,7 @@ describe('ClockWatch', () => {
 describe('clock jumps on a box without RTC', () => {
   it('HLC order holds when the wall clock jumps back and forward, and across a restart; the hub ack raises the drift alarm', async () => {
     let wall = TRUE_NOW;
-    t = await startTestBox({}, { wallClock: () => wall });
+    t = await startTestBox({}, { wallClock: () => wall, fiscaliser: instantPrinter() });
     const hlcs: string[] = [];
     const post = async () => {
       const res = await t!.post(saleBody());
