@@ -10,6 +10,7 @@ import { FillWatch } from './buffer/fill-watch.js';
 import { openBufferOrSetAside, type SetAside } from './buffer/open-or-set-aside.js';
 import type { ReceiptBuffer } from './buffer/receipt-buffer.js';
 import { ClockWatch, remoteTimeMs, type ClockReference } from './clock/clock-watch.js';
+import { printerClock } from './clock/printer-clock.js';
 import { HybridLogicalClock } from './clock/hlc.js';
 import type { BoxConfig } from './config.js';
 import { NoPrinterFiscaliser, type Fiscaliser } from './fiscal/fiscaliser.js';
@@ -102,7 +103,9 @@ export class Box {
     this.disk = new DiskSpaceCheck(config.dataDir, config.health.minFreeDiskBytes, config.health.diskPollMs, opts.diskProbe);
     this.health.register(this.disk);
     this.status = new FanoutStatusPublisher(this.log, new LogStatusPublisher(this.log), ...(opts.status ? [opts.status] : []));
-    this.clockWatch = new ClockWatch(opts.clockReferences ?? [], this.status, this.log, config.nodeId, {
+    const clockRefs = [...(opts.clockReferences ?? [])];
+    if (this.printer) clockRefs.push(printerClock(this.printer, config.clock.printerUtcOffsetMinutes));
+    this.clockWatch = new ClockWatch(clockRefs, this.status, this.log, config.nodeId, {
       maxDriftS: config.clock.maxDriftS, pollMs: config.clock.pollMs, ...(opts.wallClock ? { wallClock: opts.wallClock } : {}),
     });
     this.health.register(this.clockWatch);
@@ -122,7 +125,6 @@ export class Box {
   async start(): Promise<string> {
     await this.disk.start();
     await this.fill.start();
-    await this.clockWatch.start();
     const incidents = this.buffer.openIncidents();
     if (incidents.length) await this.status.publish('database', { node: this.config.nodeId, state: 'incident', incidents, at: new Date().toISOString() });
     if (this.printer && this.printerFiscaliser) {
@@ -131,6 +133,7 @@ export class Box {
       await this.printer.connection.waitConnected(this.config.printer.connectWaitMs).catch((err: Error) => this.log.warn({ err: err.message }, 'printer not connected at start-up'));
       if (this.printer.state === 'connected') await this.printerFiscaliser.reconcileOnStart();
     }
+    await this.clockWatch.start();
     const app = createApp({ kkt: this.kkt,
       buffer: this.buffer, fiscaliser: this.fiscaliser, health: this.health, metrics: this.metrics, log: this.log,
       gate: this.gate, afterSale: () => void this.fill.update(), posTokens: this.config.api.posTokens, bodyLimitKb: this.config.api.bodyLimitKb, defaultVat: this.config.receipt.defaultVat,

@@ -48,6 +48,8 @@ export const boxConfigSchema = z.strictObject({
     maxDriftS: int(1, 86_400).default(120),
     /** How often clock references (the printer's RTC) are asked. */
     pollMs: int(1000, 86_400_000).default(600_000),
+    /** The printer's clock runs on store local time; its UTC offset. Default: the box's own time zone. */
+    printerUtcOffsetMinutes: z.coerce.number().int().min(-720).max(840).optional(),
   }).default({ maxDriftS: 120, pollMs: 600_000 }),
   power: z.strictObject({
     /** Where the power-loss line comes from: a real Pi (onoff), a file-driven simulator, or none. */
