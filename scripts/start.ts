@@ -37,6 +37,15 @@ const box = new Box(loadBoxConfig({
     printer: { enabled: true, path: printerPath },
   },
 }));
+// Simulated mains (`npm run mains -- off`): the demo shows each power state and, when the
+// grace ends, stops the whole stack as a powered-off box would.
+box.power.on('state', (state) => {
+  console.log(`[power] ${state}${state === 'on_battery' ? `: sales paused, powering off in ${box.config.power.graceMs / 1000} s unless mains returns (npm run mains -- on)` : ''}`);
+  if (state === 'stopped') {
+    console.log('[power] box stopped cleanly after the power loss; run `npm run mains -- on` and `npm start` to power it up again');
+    void shutdown();
+  }
+});
 const boxUrl = await box.start();
 stops.push(() => box.stop());
 
