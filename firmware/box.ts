@@ -117,7 +117,7 @@ export class Box {
       checkpoint: () => this.buffer.checkpoint(),
       stopBox: () => this.stop(),
       powerOff: opts.powerOff ?? powerOffCommand(config),
-      graceMs: config.power.graceMs, retryAfterS: config.power.retryAfterS,
+      graceMs: config.power.graceMs, retryAfterS: config.power.retryAfterS, idleWaitMs: config.api.shutdownGraceMs + 5000,
     }, createPowerMonitor(config, opts.gpio));
   }
 

@@ -23,6 +23,8 @@ export interface PowerSequenceDeps {
   node: string;
   graceMs: number;
   retryAfterS: number;
+  /** Longest wait for the sale in flight before the stop goes on (a hung print must not keep the box up). */
+  idleWaitMs?: number;
   now?: () => Date;
 }
 
@@ -108,7 +110,7 @@ export class PowerSequence extends EventEmitter<PowerSequenceEvents> {
       cause: 'shutting-down', detail: `the box is shutting down (${reason}); retry when it is back`,
       cashierMessage: SHUTDOWN_MESSAGE, retryAfterS: this.deps.retryAfterS,
     });
-    await this.deps.gate.idle();
+    await this.waitForSales();
     this.checkpoint();
     await this.publish({ reason, power_off: powerOff });
     await this.deps.stopBox();
@@ -121,6 +123,14 @@ export class PowerSequence extends EventEmitter<PowerSequenceEvents> {
       }
     }
     this.enter('stopped');
+  }
+
+  private async waitForSales(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), this.deps.idleWaitMs ?? 15_000); });
+    const r = await Promise.race([this.deps.gate.idle().then(() => 'idle' as const), limit]);
+    clearTimeout(timer);
+    if (r === 'timeout') this.deps.log.error({ in_flight: this.deps.gate.inFlight }, 'sale still in flight at shutdown; stopping anyway (it is stored; its print is settled at the next start)');
   }
 
   private enter(state: PowerState): number {

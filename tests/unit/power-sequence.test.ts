@@ -123,6 +123,17 @@ describe('power-loss sequence (GPIO simulator, fake timers)', () => {
     expect(r.seq.state).toBe('stopped');
   });
 
+  it('a print that never ends does not keep the box from powering off', async () => {
+    const r = rig({ graceMs: 1_000 });
+    await r.seq.start();
+    void r.gate.run(() => new Promise<string>(() => {}));
+    r.gpio.set(LOSS);
+    await vi.advanceTimersByTimeAsync(50 + 1_000);
+    expect(r.steps).not.toContain('stopBox');
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(r.steps.slice(-3)).toEqual(['publish:shutting_down', 'stopBox', 'powerOff']);
+  });
+
   it('a box that boots on battery goes straight into the loss sequence', async () => {
     const r = rig({ startLevel: LOSS, graceMs: 5_000 });
     await r.seq.start();
