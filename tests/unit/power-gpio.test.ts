@@ -1,6 +1,8 @@
 // GPIO numbering on current Pi kernels, the HAT pin maps, and the file-driven simulator.
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { sysfsGpioNumber } from '../../firmware/power/gpio-chip.js';
 import { loadPinMaps } from '../../firmware/power/pinmaps.js';
@@ -70,4 +72,17 @@ describe('file-driven mains simulator (npm run mains)', () => {
     await expect.poll(() => edges, { timeout: 5000 }).toEqual([0, 1]);
     sim.close();
   });
+
+  it('npm run mains -- off|on writes the file; a bad word is a usage error', async () => {
+    const d = tempDir('mains-cli-');
+    dirs.push(d);
+    const file = join(d.path, 'mains');
+    const run = promisify(execFile);
+    const cli = ['--import', 'tsx', 'scripts/mains.ts'];
+    await run(process.execPath, [...cli, 'off', '--file', file]);
+    expect(readFileSync(file, 'utf8').trim()).toBe('off');
+    await run(process.execPath, [...cli, 'on', '--file', file]);
+    expect(readFileSync(file, 'utf8').trim()).toBe('on');
+    await expect(run(process.execPath, [...cli, 'maybe', '--file', file])).rejects.toMatchObject({ code: 64 });
+  }, 30_000);
 });
