@@ -5,13 +5,22 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { createApp } from './api/app.js';
-import { ReceiptBuffer } from './buffer/receipt-buffer.js';
+import { SalesGate } from './api/sales-gate.js';
+import { FillWatch } from './buffer/fill-watch.js';
+import { openBufferOrSetAside, type SetAside } from './buffer/open-or-set-aside.js';
+import type { ReceiptBuffer } from './buffer/receipt-buffer.js';
+import { ClockWatch, remoteTimeMs, type ClockReference } from './clock/clock-watch.js';
+import { printerClock } from './clock/printer-clock.js';
 import { HybridLogicalClock } from './clock/hlc.js';
 import type { BoxConfig } from './config.js';
 import { NoPrinterFiscaliser, type Fiscaliser } from './fiscal/fiscaliser.js';
 import { DiskSpaceCheck, type DiskProbe } from './health/disk-check.js';
 import { HealthRegistry } from './health/health.js';
 import { createMetrics, type BoxMetrics } from './metrics.js';
+import type { GpioInput } from './power/gpio-input.js';
+import { createPowerMonitor, powerOffCommand } from './power/power-setup.js';
+import { PowerSequence } from './power/power-sequence.js';
+import { FanoutStatusPublisher, LogStatusPublisher, type StatusPublisher } from './status-publisher.js';
 import { PrinterFiscaliser } from './printer/box-fiscaliser.js';
 import { printerHealthCheck, printerKktOperations } from './printer/box-wiring.js';
 import { registerPrinterMetrics } from './printer/metrics.js';
@@ -26,6 +35,14 @@ export interface BoxOptions {
   fiscaliser?: Fiscaliser;
   wallClock?: () => number;
   diskProbe?: DiskProbe;
+  /** Replaces the configured power-loss line (tests drive a SimulatedGpio). */
+  gpio?: GpioInput;
+  /** Replaces the configured OS power-off step. */
+  powerOff?: () => Promise<void>;
+  /** Clocks that know better than a Pi without RTC (the printer driver adds the KKT's). */
+  clockReferences?: ClockReference[];
+  /** Where retained status goes besides the log (the uplink's MQTT hook). */
+  status?: StatusPublisher;
   /** A line other than the configured tty (tests: an in-memory pair). */
   printerLine?: SerialLine;
 }
@@ -36,6 +53,13 @@ export class Box {
   readonly buffer: ReceiptBuffer;
   readonly health: HealthRegistry;
   readonly metrics: BoxMetrics;
+  readonly gate = new SalesGate();
+  readonly status: FanoutStatusPublisher;
+  readonly power: PowerSequence;
+  readonly fill: FillWatch;
+  readonly clockWatch: ClockWatch;
+  /** Set when start-up found the database corrupt and moved it aside. */
+  readonly setAside: SetAside | null;
   private readonly disk: DiskSpaceCheck;
   private readonly fiscaliser: Fiscaliser;
   /** The fiscal printer, when `printer.enabled`. */
@@ -48,9 +72,16 @@ export class Box {
   constructor(readonly config: BoxConfig, opts: BoxOptions = {}) {
     this.log = opts.log ?? createLogger('box', config.logLevel);
     this.clock = new HybridLogicalClock({ node: config.nodeId, ...(opts.wallClock ? { wallClock: opts.wallClock } : {}) });
-    this.buffer = ReceiptBuffer.open(join(config.dataDir, 'box.db'), {
+    const opened = openBufferOrSetAside(join(config.dataDir, 'box.db'), {
       clock: this.clock, capacity: config.buffer.capacity, maxBatch: config.buffer.maxBatch,
-    });
+      warnPercent: config.buffer.warnPercent, maxDbBytes: config.buffer.maxDbBytes,
+      onRemoteTime: (source, text) => {
+        const ms = remoteTimeMs(text);
+        if (ms !== null) void this.clockWatch.observe(source, ms);
+      },
+    }, this.log);
+    this.buffer = opened.buffer;
+    this.setAside = opened.setAside;
     this.health = new HealthRegistry(VERSION);
     if (config.printer.enabled && !opts.fiscaliser) {
       this.printer = new PrinterService(config.printer, this.log.child({ part: 'printer' }), opts.printerLine);
@@ -61,23 +92,51 @@ export class Box {
     this.fiscaliser = opts.fiscaliser ?? this.printerFiscaliser ?? new NoPrinterFiscaliser();
     this.metrics = createMetrics(this.buffer);
     if (this.printer && this.printerFiscaliser) this.printerFiscaliser.observe = registerPrinterMetrics(this.metrics.registry, this.printer);
-    this.health.register({ name: 'database', check: () => (this.buffer.writeProbe(), { ok: true }) });
+    this.health.register({
+      name: 'database',
+      check: () => {
+        this.buffer.writeProbe();
+        const incidents = this.buffer.openIncidents();
+        return incidents.length ? { ok: true, degraded: true, detail: { incidents } } : { ok: true };
+      },
+    });
     this.disk = new DiskSpaceCheck(config.dataDir, config.health.minFreeDiskBytes, config.health.diskPollMs, opts.diskProbe);
     this.health.register(this.disk);
+    this.status = new FanoutStatusPublisher(this.log, new LogStatusPublisher(this.log), ...(opts.status ? [opts.status] : []));
+    const clockRefs = [...(opts.clockReferences ?? [])];
+    if (this.printer) clockRefs.push(printerClock(this.printer, config.clock.printerUtcOffsetMinutes));
+    this.clockWatch = new ClockWatch(clockRefs, this.status, this.log, config.nodeId, {
+      maxDriftS: config.clock.maxDriftS, pollMs: config.clock.pollMs, ...(opts.wallClock ? { wallClock: opts.wallClock } : {}),
+    });
+    this.health.register(this.clockWatch);
+    this.clockWatch.registerMetrics(this.metrics.registry);
+    this.fill = new FillWatch(this.buffer, this.status, this.log, config.nodeId);
+    this.health.register(this.fill);
+    this.power = new PowerSequence({
+      gate: this.gate, status: this.status, log: this.log, node: config.nodeId,
+      checkpoint: () => this.buffer.checkpoint(),
+      stopBox: () => this.stop(),
+      powerOff: opts.powerOff ?? powerOffCommand(config),
+      graceMs: config.power.graceMs, retryAfterS: config.power.retryAfterS, idleWaitMs: config.api.shutdownGraceMs + 5000,
+    }, createPowerMonitor(config, opts.gpio));
   }
 
   /** Starts the LAN API; resolves with the URL it listens on (port 0 picks a free one). */
   async start(): Promise<string> {
     await this.disk.start();
+    await this.fill.start();
+    const incidents = this.buffer.openIncidents();
+    if (incidents.length) await this.status.publish('database', { node: this.config.nodeId, state: 'incident', incidents, at: new Date().toISOString() });
     if (this.printer && this.printerFiscaliser) {
       // Receipts caught mid-print by a crash are settled with the FN before any new sale.
       await this.printer.start();
       await this.printer.connection.waitConnected(this.config.printer.connectWaitMs).catch((err: Error) => this.log.warn({ err: err.message }, 'printer not connected at start-up'));
       if (this.printer.state === 'connected') await this.printerFiscaliser.reconcileOnStart();
     }
+    await this.clockWatch.start();
     const app = createApp({ kkt: this.kkt,
       buffer: this.buffer, fiscaliser: this.fiscaliser, health: this.health, metrics: this.metrics, log: this.log,
-      posTokens: this.config.api.posTokens, bodyLimitKb: this.config.api.bodyLimitKb, defaultVat: this.config.receipt.defaultVat,
+      gate: this.gate, afterSale: () => void this.fill.update(), posTokens: this.config.api.posTokens, bodyLimitKb: this.config.api.bodyLimitKb, defaultVat: this.config.receipt.defaultVat,
     });
     const server = app.listen(this.config.api.port, this.config.api.host);
     this.server = server;
@@ -87,7 +146,16 @@ export class Box {
     });
     const url = `http://${this.config.api.host}:${(server.address() as AddressInfo).port}`;
     this.log.info({ url, node: this.config.nodeId, hlc: this.clock.peek() }, 'box LAN API listening');
+    await this.power.start();
     return url;
+  }
+
+  /**
+   * The orderly path for SIGTERM (and, with powerOff, the end of a power-loss grace): sales
+   * gate closed, sale in flight finished, WAL checkpointed, `power` status published, stop.
+   */
+  shutdown(reason: string): Promise<void> {
+    return this.power.shutdown(reason);
   }
 
   /** Stops taking requests, lets in-flight ones finish, then closes the database cleanly. */
@@ -95,6 +163,9 @@ export class Box {
     if (this.stopped) return;
     this.stopped = true;
     this.disk.stop();
+    this.fill.stop();
+    this.clockWatch.stop();
+    this.power.stopWatching();
     const server = this.server;
     this.server = null;
     if (server) {
@@ -109,7 +180,12 @@ export class Box {
       });
     }
     await this.printer?.stop();
-    this.buffer.close();
+    try {
+      this.buffer.close();
+    } catch (err) {
+      // Closed anyway; a failed final checkpoint (full disk) loses nothing: the WAL holds it.
+      this.log.error({ err }, 'database closed with an error; committed receipts stay in the WAL');
+    }
     this.log.info('box stopped');
   }
 }

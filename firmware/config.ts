@@ -27,7 +27,11 @@ export const boxConfigSchema = z.strictObject({
   buffer: z.strictObject({
     capacity: int(1, 10_000_000).default(10_000),
     maxBatch: int(1, 10_000).default(256),
-  }).default({ capacity: 10_000, maxBatch: 256 }),
+    /** percent_full at which health turns degraded and a `buffer` warning is published. */
+    warnPercent: int(1, 100).default(80),
+    /** Hard size limit of box.db in bytes (SQLite max_page_count); absent = the disk is the limit. */
+    maxDbBytes: z.coerce.number().int().min(65_536).optional(),
+  }).default({ capacity: 10_000, maxBatch: 256, warnPercent: 80 }),
   receipt: z.strictObject({
     defaultVat: z.enum(VAT_CODES).default('vat22'),
   }).default({ defaultVat: 'vat22' }),
@@ -39,6 +43,31 @@ export const boxConfigSchema = z.strictObject({
     minFreeDiskBytes: z.coerce.number().int().min(0).default(1_000_000_000),
     diskPollMs: int(1000, 86_400_000).default(60_000),
   }).default({ minFreeDiskBytes: 1_000_000_000, diskPollMs: 60_000 }),
+  clock: z.strictObject({
+    /** Alarm (health degraded, `clock` status) when the system clock is off by more than this. */
+    maxDriftS: int(1, 86_400).default(120),
+    /** How often clock references (the printer's RTC) are asked. */
+    pollMs: int(1000, 86_400_000).default(600_000),
+    /** The printer's clock runs on store local time; its UTC offset. Default: the box's own time zone. */
+    printerUtcOffsetMinutes: z.coerce.number().int().min(-720).max(840).optional(),
+  }).default({ maxDriftS: 120, pollMs: 600_000 }),
+  power: z.strictObject({
+    /** Where the power-loss line comes from: a real Pi (onoff), a file-driven simulator, or none. */
+    gpio: z.enum(['onoff', 'simulator', 'none']).default('simulator'),
+    /** A row of hardware/ups/pinmaps.json; pin and lossLevel override it. */
+    hat: z.string().default('x728'),
+    pin: int(0, 53).optional(),
+    lossLevel: z.enum(['high', 'low']).optional(),
+    /** Sysfs number of BCM pin 0, for a board whose chip label we do not know. */
+    gpioBase: int(0, 4096).optional(),
+    debounceMs: int(0, 10_000).default(50),
+    graceMs: int(0, 3_600_000).default(30_000),
+    retryAfterS: int(1, 3600).default(60),
+    /** Run after the box stopped at the end of the grace. Default: systemctl poweroff with onoff, nothing otherwise. */
+    poweroffCommand: z.array(z.string().min(1)).optional(),
+    /** The simulator's state file ("on"/"off"); default <dataDir>/mains. */
+    simulatorFile: z.string().min(1).optional(),
+  }).default({ gpio: 'simulator', hat: 'x728', debounceMs: 50, graceMs: 30_000, retryAfterS: 60 }),
 });
 
 export type BoxConfig = z.output<typeof boxConfigSchema>;

@@ -1,5 +1,6 @@
-// Process entry of the box service (systemd runs this): load config, start, stop cleanly
-// on SIGTERM/SIGINT so the WAL is checkpointed and the clock's mark saved.
+// Process entry of the box service (systemd runs this): load config, start, and on SIGTERM/
+// SIGINT take the same orderly path as a power cut (sales paused, sale in flight finished,
+// WAL checkpointed, power status published). The end of a power-loss grace exits too.
 import { ConfigError, loadBoxConfig } from './config.js';
 import { Box } from './box.js';
 
@@ -15,13 +16,16 @@ async function main(): Promise<void> {
     throw err;
   }
   const box = new Box(config);
+  box.power.on('state', (s) => {
+    if (s === 'stopped') process.exit(0);
+  });
   await box.start();
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     box.log.info({ signal }, 'stopping');
-    box.stop().then(() => process.exit(0), (err: unknown) => {
+    box.shutdown(signal).then(() => process.exit(0), (err: unknown) => {
       box.log.error({ err }, 'stop failed');
       process.exit(1);
     });

@@ -22,7 +22,7 @@ export function createMetrics(buffer: ReceiptBuffer): BoxMetrics {
   });
   const receiptsAccepted = new Counter({
     name: 'box_receipt_requests_total',
-    help: 'POST /v1/kkt/receipt outcomes: created, replayed, conflict, rejected',
+    help: 'POST /v1/kkt/receipt outcomes: created, replayed, conflict, rejected (4xx), refused (5xx: paused, full, not stored)',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
@@ -51,6 +51,32 @@ export function createMetrics(buffer: ReceiptBuffer): BoxMetrics {
     registers: [registry],
     collect() {
       this.set(buffer.status().dlq_count);
+    },
+  });
+  new Gauge({
+    name: 'box_buffer_fill_ratio',
+    help: 'Queued receipts / capacity (1 = full: new sales refused)',
+    registers: [registry],
+    collect() {
+      this.set(buffer.queuedCount / buffer.status().total_capacity);
+    },
+  });
+  new Gauge({
+    name: 'box_buffer_fill_state',
+    help: '1 for the current fill state of the buffer (ok, warning at warn_percent, full at capacity)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const now = buffer.fillState();
+      for (const st of ['ok', 'warning', 'full'] as const) this.set({ state: st }, st === now ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'box_database_incidents',
+    help: 'Unacknowledged database incidents (a corrupt box.db set aside at start-up); alert on > 0',
+    registers: [registry],
+    collect() {
+      this.set(buffer.openIncidents().length);
     },
   });
   return { registry, httpDuration, receiptsAccepted };

@@ -37,6 +37,15 @@ const box = new Box(loadBoxConfig({
     printer: { enabled: true, path: printerPath },
   },
 }));
+// Simulated mains (`npm run mains -- off`): the demo shows each power state and, when the
+// grace ends, stops the whole stack as a powered-off box would.
+box.power.on('state', (state) => {
+  console.log(`[power] ${state}${state === 'on_battery' ? `: sales paused, powering off in ${box.config.power.graceMs / 1000} s unless mains returns (npm run mains -- on)` : ''}`);
+  if (state === 'stopped') {
+    console.log('[power] box stopped cleanly after the power loss; run `npm run mains -- on` and `npm start` to power it up again');
+    void shutdown();
+  }
+});
 const boxUrl = await box.start();
 stops.push(() => box.stop());
 
@@ -47,6 +56,7 @@ OpticsERP demo stack is running
   box metrics     ${boxUrl}/metrics
   buffer status   ${boxUrl}/v1/kkt/buffer/status
   POS token       ${posToken}${process.env.DEMO_POS_TOKEN ? '' : '   (default; set DEMO_POS_TOKEN to change)'}
+  simulated mains npm run mains -- off | on   (UPS power-loss line; docs/power.md)
   fiscal printer  ${emulatorNote}
                   faults: npm run emulator:fault -- paper-out   (paper-in, cover-open, shift-24h, disconnect, clear, ...)
 Ctrl+C stops everything.

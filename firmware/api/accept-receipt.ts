@@ -57,7 +57,14 @@ export async function acceptReceipt(deps: AcceptDeps, key: string, body: unknown
         const r = replay(deps.buffer, key, hash);
         if (r) return r;
       }
+      if (err instanceof BufferError && err.code === 'full') throw bufferFullProblem(err.message);
       const code = (err as { code?: unknown }).code;
+      if (code === 'SQLITE_FULL') {
+        deps.log.error({ err, idempotency_key: key }, 'receipt NOT stored: storage full');
+        throw new Problem(507, 'storage-full', 'Receipt not stored: storage full',
+          'the box\'s storage is full (SQLITE_FULL); nothing was saved and nothing stored was touched. Action: call support to free space or replace the storage; retry with the same Idempotency-Key afterwards',
+          { cashier_message: STORAGE_FULL_MESSAGE }, { 'Retry-After': '60' });
+      }
       if (typeof code === 'string' && code.startsWith('SQLITE_')) {
         // Disk full, read-only or I/O error: say plainly that nothing was stored, so the POS
         // retries (same key) or falls back, and never believes the sale is safe.
@@ -73,6 +80,15 @@ export async function acceptReceipt(deps: AcceptDeps, key: string, body: unknown
   } finally {
     release();
   }
+}
+
+export const BUFFER_FULL_MESSAGE = 'Фискальный блок не может принять чек: нет связи с сервером, очередь неотправленных чеков заполнена. Сообщите администратору; продажи возобновятся после отправки чеков.';
+export const STORAGE_FULL_MESSAGE = 'Фискальный блок не может сохранить чек: закончилось место. Сообщите в поддержку.';
+
+function bufferFullProblem(why: string): Problem {
+  return new Problem(507, 'buffer-full', 'Receipt buffer full',
+    `${why}: the box cannot reach the hub to send them, and it never drops a stored receipt to make room. Action: restore the box's network/uplink (see GET /v1/kkt/buffer/status); sales resume as the backlog drains. Nothing was stored; retry with the same Idempotency-Key.`,
+    { cashier_message: BUFFER_FULL_MESSAGE }, { 'Retry-After': '60' });
 }
 
 function replay(buffer: ReceiptBuffer, key: string, hash: string): AcceptOutcome | null {

@@ -13,6 +13,7 @@ import type { HealthRegistry } from '../health/health.js';
 import type { BoxMetrics } from '../metrics.js';
 import { bearerAuth } from './auth.js';
 import { InFlightKeys } from './idempotency.js';
+import type { SalesGate } from './sales-gate.js';
 import { kktRoutes, type KktOperations } from './routes/kkt.js';
 import { receiptRoutes } from './routes/receipts.js';
 import { bufferRoutes, healthRoute, metricsRoute } from './routes/status.js';
@@ -26,6 +27,10 @@ export interface AppDeps {
   posTokens: readonly string[];
   bodyLimitKb: number;
   defaultVat: VatCode;
+  /** Closed on power loss and shutdown: new sales get 503. */
+  gate?: SalesGate;
+  /** Called after every POST /v1/kkt/receipt (the buffer fill watch re-reads its state). */
+  afterSale?: () => void;
   /** Shift and report commands; absent when no printer is configured (they answer 503). */
   kkt?: KktOperations;
 }
@@ -39,7 +44,10 @@ export function createApp(deps: AppDeps): Koa {
   const api = new Router();
   receiptRoutes(api, {
     buffer: deps.buffer, fiscaliser: deps.fiscaliser, inFlight: new InFlightKeys(), defaultVat: deps.defaultVat,
-    log: deps.log, onOutcome: (o) => deps.metrics.receiptsAccepted.inc({ outcome: o }),
+    log: deps.log, ...(deps.gate ? { gate: deps.gate } : {}), onOutcome: (o) => {
+      deps.metrics.receiptsAccepted.inc({ outcome: o });
+      deps.afterSale?.();
+    },
   });
   bufferRoutes(api, deps.buffer);
   kktRoutes(api, deps.kkt);

@@ -56,4 +56,17 @@ CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NU
 ${CLOCK_MIGRATION_SQL};
 `,
   },
+  {
+    version: 2,
+    name: 'incidents an operator must see (database set aside)',
+    up: `
+CREATE TABLE incidents (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  at TEXT NOT NULL,
+  acknowledged_at TEXT
+);
+`,
+  },
 ];

@@ -14,7 +14,7 @@ import { fromRow, type ReceiptRow, type StoredReceipt, type StoredResponse } fro
 export type { StoredReceipt, StoredResponse } from './stored-receipt.js';
 
 export class BufferError extends Error {
-  constructor(readonly code: 'not_found' | 'bad_transition' | 'duplicate_key' | 'corrupt', message: string) {
+  constructor(readonly code: 'not_found' | 'bad_transition' | 'duplicate_key' | 'corrupt' | 'full', message: string) {
     super(message);
     this.name = 'BufferError';
   }
@@ -28,10 +28,15 @@ export interface InsertRequest {
   response?: (r: StoredReceipt) => StoredResponse;
 }
 
+export type FillState = 'ok' | 'warning' | 'full';
+
 export interface BufferStatus {
   total_capacity: number;
   current_queued: number;
   percent_full: number;
+  /** `warning` from warn_percent, `full` at capacity (new sales refused, nothing dropped). */
+  fill_state: FillState;
+  warn_percent: number;
   by_status: Record<ReceiptStatus, number>;
   dlq_count: number;
   oldest_pending_hlc: string | null;
@@ -43,8 +48,14 @@ export interface BufferOptions {
   clock: HybridLogicalClock;
   /** Receipts the box is sized to hold unsynced; percent_full is measured against it. */
   capacity: number;
+  /** percent_full at which the buffer reports `warning` (default 80). */
+  warnPercent?: number;
+  /** Hard limit of the database file (SQLite max_page_count): a full disk before the SD card is. */
+  maxDbBytes?: number | undefined;
   maxBatch?: number;
   now?: () => Date;
+  /** Told the hub's / OFD's time whenever an acknowledgement carries it (clock drift watch). */
+  onRemoteTime?: (source: 'hub' | 'ofd', text: string) => void;
 }
 
 const inList = (s: readonly string[]) => s.map((x) => `'${x}'`).join(', ');
@@ -53,7 +64,11 @@ export class ReceiptBuffer {
   readonly db: Db;
   private readonly clock: HybridLogicalClock;
   private readonly capacity: number;
+  private readonly warnPercent: number;
+  /** Queued receipts, kept exact by insertMany and transition (this process is the only writer). */
+  private queued = 0;
   private readonly now: () => Date;
+  private readonly onRemoteTime: BufferOptions['onRemoteTime'];
   private readonly group: GroupCommit<InsertRequest, StoredReceipt>;
   private readonly stmt;
 
@@ -68,7 +83,13 @@ export class ReceiptBuffer {
     this.db = db;
     this.clock = opts.clock;
     this.capacity = opts.capacity;
+    this.warnPercent = opts.warnPercent ?? 80;
+    if (opts.maxDbBytes) {
+      const pageSize = db.pragma('page_size', { simple: true }) as number;
+      db.pragma(`max_page_count = ${Math.max(1, Math.floor(opts.maxDbBytes / pageSize))}`);
+    }
     this.now = opts.now ?? (() => new Date());
+    this.onRemoteTime = opts.onRemoteTime;
     const hwm = loadHighWaterMark(db);
     if (hwm) this.clock.restore(hwm);
     this.group = new GroupCommit((items) => this.insertMany(items), opts.maxBatch ?? 256);
@@ -82,7 +103,9 @@ export class ReceiptBuffer {
       byKey: db.prepare('SELECT * FROM receipts WHERE idempotency_key = ?'),
       event: db.prepare('INSERT INTO receipt_events (receipt_id, event, detail, at) VALUES (?, ?, ?, ?)'),
       pending: db.prepare(`SELECT * FROM receipts WHERE status IN (${inList(UPLOADABLE_STATUSES)}) ORDER BY hlc LIMIT ?`),
+      countQueued: db.prepare(`SELECT COUNT(*) AS n FROM receipts WHERE status IN (${inList(QUEUED_STATUSES)})`),
     };
+    this.queued = this.countQueued();
   }
 
   /** Inserts one receipt in its own transaction (durable on return). */
@@ -99,12 +122,23 @@ export class ReceiptBuffer {
 
   private insertMany(reqs: InsertRequest[]): Outcome<StoredReceipt>[] {
     const one = this.db.transaction((req: InsertRequest) => this.insertOne(req));
-    return this.db.transaction(() => {
+    const result = this.db.transaction(() => {
+      // Capacity is checked inside the writing transaction, so concurrent sales can never
+      // push the buffer past it; nothing stored is ever dropped to make room.
+      let queued = this.countQueued();
       const out = reqs.map((req): Outcome<StoredReceipt> => {
+        if (queued >= this.capacity) {
+          return { ok: false, error: new BufferError('full', `the buffer holds ${queued} unsynced receipts (capacity ${this.capacity})`) };
+        }
         try {
-          return { ok: true, value: one(req) };
+          const value = one(req);
+          queued += 1;
+          return { ok: true, value };
         } catch (error) {
           const e = error as { code?: string; message?: string };
+          // SQLITE_FULL and I/O errors make SQLite roll the whole transaction back on its
+          // own: the batch fails as one, with the real cause (not "no transaction is active").
+          if (!this.db.inTransaction || e.code === 'SQLITE_FULL' || e.code?.startsWith('SQLITE_IOERR')) throw error;
           if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' && e.message?.includes('idempotency_key')) {
             return { ok: false, error: new BufferError('duplicate_key', `idempotency key already used: ${req.idempotencyKey}`) };
           }
@@ -112,8 +146,27 @@ export class ReceiptBuffer {
         }
       });
       saveHighWaterMark(this.db, this.clock.peek());
-      return out;
-    })();
+      return { out, queued };
+    // IMMEDIATE: the capacity count reads before it writes; a deferred transaction would fail
+    // with SQLITE_BUSY_SNAPSHOT when another connection committed in between.
+    }).immediate();
+    this.queued = result.queued;
+    return result.out;
+  }
+
+  private countQueued(): number {
+    return (this.stmt.countQueued.get() as { n: number }).n;
+  }
+
+  /** Receipts not yet synced and not dead (cheap: kept in memory). */
+  get queuedCount(): number {
+    return this.queued;
+  }
+
+  /** ok / warning (>= warnPercent) / full (>= capacity), from the in-memory count. */
+  fillState(queued = this.queued): FillState {
+    if (queued >= this.capacity) return 'full';
+    return queued * 100 >= this.capacity * this.warnPercent ? 'warning' : 'ok';
   }
 
   private insertOne(req: InsertRequest): StoredReceipt {
@@ -183,12 +236,16 @@ export class ReceiptBuffer {
 
   /** The hub acknowledged receipt of the document; `hubTime` (HLC text) is merged into the clock. */
   markDelivered(id: string, hubTime: string): StoredReceipt {
-    return this.transition(id, 'delivered', { hub_time: hubTime, delivered_at: this.iso() }, { hubTime }, hubTime);
+    const r = this.transition(id, 'delivered', { hub_time: hubTime, delivered_at: this.iso() }, { hubTime }, hubTime);
+    this.onRemoteTime?.('hub', hubTime);
+    return r;
   }
 
   /** The OFD accepted the document (per the hub); `serverTime` is the server's time for it. */
   markSynced(id: string, serverTime: string): StoredReceipt {
-    return this.transition(id, 'synced', { server_time: serverTime, synced_at: this.iso() }, { serverTime }, serverTime);
+    const r = this.transition(id, 'synced', { server_time: serverTime, synced_at: this.iso() }, { serverTime }, serverTime);
+    this.onRemoteTime?.('ofd', serverTime);
+    return r;
   }
 
   moveToDlq(id: string, reason: string): StoredReceipt {
@@ -238,6 +295,8 @@ export class ReceiptBuffer {
       total_capacity: this.capacity,
       current_queued: queued,
       percent_full: Math.round((queued / this.capacity) * 10000) / 100,
+      fill_state: this.fillState(queued),
+      warn_percent: this.warnPercent,
       by_status: by,
       dlq_count: dlq.n,
       oldest_pending_hlc: oldest?.hlc ?? null,
@@ -247,16 +306,47 @@ export class ReceiptBuffer {
     };
   }
 
+  /** Something an operator must see until acknowledged (e.g. a corrupt database set aside). */
+  recordIncident(kind: string, detail: Record<string, unknown>): void {
+    this.db.prepare('INSERT INTO incidents (kind, detail, at) VALUES (?, ?, ?)').run(kind, JSON.stringify(detail), this.iso());
+  }
+
+  openIncidents(): { id: number; kind: string; detail: Record<string, unknown>; at: string }[] {
+    return (this.db.prepare('SELECT * FROM incidents WHERE acknowledged_at IS NULL ORDER BY id').all() as Record<string, unknown>[])
+      .map((r) => ({ id: r.id as number, kind: r.kind as string, detail: JSON.parse(r.detail as string) as Record<string, unknown>, at: r.at as string }));
+  }
+
+  acknowledgeIncident(id: number): boolean {
+    return this.db.prepare('UPDATE incidents SET acknowledged_at = ? WHERE id = ? AND acknowledged_at IS NULL').run(this.iso(), id).changes === 1;
+  }
+
   /** A real write (and fsync) for /health: proves the database file is writable now. */
   writeProbe(): void {
     this.db.prepare('INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at').run(this.iso());
   }
 
-  close(): void {
+  /** Writes the group-commit queue, then copies the WAL into the database and truncates it. */
+  checkpoint(): void {
     this.flush();
-    this.db.transaction(() => saveHighWaterMark(this.db, this.clock.peek()))();
     this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  /**
+   * Flushes, saves the clock mark, checkpoints, and always closes the handle. On a full disk
+   * the last steps can fail: every committed receipt is still in the WAL (SQLite replays it
+   * on the next open), so the handle is closed anyway and the error re-thrown for the log.
+   */
+  close(): void {
+    let error: unknown = null;
+    try {
+      this.flush();
+      this.db.transaction(() => saveHighWaterMark(this.db, this.clock.peek()))();
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (err) {
+      error = err;
+    }
     this.db.close();
+    if (error) throw error;
   }
 
   private transition(id: string, to: ReceiptStatus, fields: Record<string, unknown>, detail: unknown, remoteTime?: string): StoredReceipt {
@@ -273,7 +363,9 @@ export class ReceiptBuffer {
       this.db.prepare(`UPDATE receipts SET status = @status, updated_at = @updated_at${sets ? `, ${sets}` : ''} WHERE id = @id`)
         .run({ ...fields, status: to, updated_at: this.iso(), id });
       this.stmt.event.run(id, to, JSON.stringify(detail ?? null), this.iso());
-      return this.mustGet(id);
+      const after = this.mustGet(id);
+      this.queued += (QUEUED_STATUSES.includes(to) ? 1 : 0) - (QUEUED_STATUSES.includes(cur.status) ? 1 : 0);
+      return after;
     })();
   }
 

@@ -2,6 +2,8 @@
 // Each check must be cheap: slow probes (disk) are polled in the background and cached.
 export interface CheckResult {
   ok: boolean;
+  /** Working, but someone should look (buffer 80 % full, clock drift, recovered database). */
+  degraded?: boolean;
   detail?: Record<string, unknown> | string;
 }
 
@@ -11,11 +13,13 @@ export interface HealthCheck {
 }
 
 export interface HealthReport {
-  status: 'healthy' | 'unhealthy';
+  /** `degraded` still answers 200: the box works, a component needs attention. */
+  status: 'healthy' | 'degraded' | 'unhealthy';
   version: string;
   uptime_s: number;
   failing: string[];
-  components: Record<string, { status: 'ok' | 'fail'; detail?: unknown }>;
+  degraded: string[];
+  components: Record<string, { status: 'ok' | 'degraded' | 'fail'; detail?: unknown }>;
 }
 
 export class HealthRegistry {
@@ -30,6 +34,7 @@ export class HealthRegistry {
   async report(): Promise<HealthReport> {
     const components: HealthReport['components'] = {};
     const failing: string[] = [];
+    const degraded: string[] = [];
     await Promise.all(this.checks.map(async (c) => {
       let r: CheckResult;
       try {
@@ -37,14 +42,17 @@ export class HealthRegistry {
       } catch (err) {
         r = { ok: false, detail: (err as Error).message };
       }
-      components[c.name] = r.detail === undefined ? { status: r.ok ? 'ok' : 'fail' } : { status: r.ok ? 'ok' : 'fail', detail: r.detail };
-      if (!r.ok) failing.push(c.name);
+      const status = !r.ok ? 'fail' : r.degraded ? 'degraded' : 'ok';
+      components[c.name] = r.detail === undefined ? { status } : { status, detail: r.detail };
+      if (status === 'fail') failing.push(c.name);
+      if (status === 'degraded') degraded.push(c.name);
     }));
     return {
-      status: failing.length ? 'unhealthy' : 'healthy',
+      status: failing.length ? 'unhealthy' : degraded.length ? 'degraded' : 'healthy',
       version: this.version,
       uptime_s: Math.round((Date.now() - this.startedAt) / 1000),
       failing: failing.sort(),
+      degraded: degraded.sort(),
       components,
     };
   }

@@ -1,4 +1,5 @@
 // Sample receipts for tests: a POS request body and its normalised form.
+import type { Fiscaliser } from '../../firmware/fiscal/fiscaliser.js';
 import { normaliseReceipt, type Receipt, type ReceiptInput } from '../../shared/receipt.js';
 
 export function saleBody(overrides: Partial<ReceiptInput> = {}): ReceiptInput {
@@ -15,4 +16,15 @@ export function saleReceipt(overrides: Partial<ReceiptInput> = {}): Receipt {
   const n = normaliseReceipt(saleBody(overrides), { defaultVat: 'vat22' });
   if (!n.ok) throw new Error(JSON.stringify(n.errors));
   return n.receipt;
+}
+
+/** A printer stand-in that fiscalises every receipt at once, numbering documents from 1. */
+export function instantPrinter(): Fiscaliser {
+  let n = 0;
+  return {
+    fiscalise: async () => ({
+      status: 'printed',
+      fiscal: { fiscal_document_number: ++n, fiscal_sign: String(1_000_000_000 + n), fn_serial: '9999078900004312', printed_at: new Date().toISOString() },
+    }),
+  };
 }

@@ -39,9 +39,11 @@ describe('firmware/main.ts as a process', () => {
     const exited = once(p, 'exit');
     const lines = createInterface({ input: p.stdout! });
     let url = '';
+    const msgs: string[] = [];
     const stopped = new Promise<void>((resolve) => {
       lines.on('line', (l) => {
         const m = JSON.parse(l) as { msg: string; url?: string };
+        msgs.push(m.msg);
         if (m.msg === 'box LAN API listening' && m.url) url = m.url;
         if (m.msg === 'box stopped') resolve();
       });
@@ -52,5 +54,8 @@ describe('firmware/main.ts as a process', () => {
     await stopped;
     const [code] = await exited;
     expect(code).toBe(0);
+    // The power-loss path without the power-off: sales paused, checkpoint, `power` status, stop.
+    expect(msgs).toEqual(expect.arrayContaining(['stopping', 'orderly shutdown', 'status', 'box stopped']));
+    expect(msgs).not.toContain('asking the OS to power off');
   });
 });

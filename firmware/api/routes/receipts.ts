@@ -4,10 +4,11 @@ import { Problem } from '../../../shared/http/problem.js';
 import { acceptReceipt, type AcceptDeps } from '../accept-receipt.js';
 import { parseIdempotencyKey } from '../idempotency.js';
 import { receiptView } from '../receipt-view.js';
+import type { SalesGate } from '../sales-gate.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function receiptRoutes(router: Router, deps: AcceptDeps & { onOutcome?: (o: string) => void }): void {
+export function receiptRoutes(router: Router, deps: AcceptDeps & { onOutcome?: (o: string) => void; gate?: SalesGate }): void {
   router.post('/v1/kkt/receipt', async (ctx) => {
     let outcome;
     try {
@@ -15,9 +16,10 @@ export function receiptRoutes(router: Router, deps: AcceptDeps & { onOutcome?: (
         throw new Problem(415, 'unsupported-media-type', 'Unsupported media type', 'send the receipt as Content-Type: application/json');
       }
       const key = parseIdempotencyKey(ctx.headers['idempotency-key']);
-      outcome = await acceptReceipt(deps, key, ctx.request.body);
+      const body: unknown = ctx.request.body;
+      outcome = deps.gate ? await deps.gate.run(() => acceptReceipt(deps, key, body)) : await acceptReceipt(deps, key, body);
     } catch (err) {
-      deps.onOutcome?.(err instanceof Problem && err.status === 409 ? 'conflict' : 'rejected');
+      deps.onOutcome?.(err instanceof Problem && err.status === 409 ? 'conflict' : err instanceof Problem && err.status >= 500 ? 'refused' : 'rejected');
       throw err;
     }
     deps.onOutcome?.(outcome.replayed ? 'replayed' : 'created');

@@ -7,7 +7,7 @@ import type { HealthRegistry } from '../../health/health.js';
 export function healthRoute(router: Router, health: HealthRegistry): void {
   router.get('/health', async (ctx) => {
     const report = await health.report();
-    ctx.status = report.status === 'healthy' ? 200 : 503;
+    ctx.status = report.status === 'unhealthy' ? 503 : 200;
     ctx.body = report;
     ctx.set('Cache-Control', 'no-store');
   });
