@@ -19,6 +19,7 @@ const THRESHOLDS: Record<string, number> = {
   'opticserp-firstboot.service': 20,
   'opticserp-clock.service': 45,
   'opticserp-clock-save.service': 35,
+  'opticserp-udev-local.service': 50,
 };
 
 let stage: string;
