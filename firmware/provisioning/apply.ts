@@ -54,7 +54,6 @@ export function checkPin(pin: string, stored: string): boolean {
 export function applyProvisioning(p: Provisioning, layout: DataLayout, now = new Date()): string[] {
   const etc = layout.etcDir ?? '/etc';
   const box: Owner | undefined = lookupOwner('root', 'opticserp', etc);
-  const tech: Owner | undefined = lookupOwner('root', 'tech', etc);
   const at = (rel: string) => join(layout.dataDir, rel);
   const written: string[] = [];
   if (existsSync(at(BOX_CONFIG))) copyFileSync(at(BOX_CONFIG), `${at(BOX_CONFIG)}.prev`);
@@ -67,7 +66,7 @@ export function applyProvisioning(p: Provisioning, layout: DataLayout, now = new
     written.push(UDEV_FILE);
   }
   if (p.techPin) {
-    writeFileDurably(at(TECH_PIN_FILE), `${hashPin(p.techPin)}\n`, 0o640, tech);
+    writeFileDurably(at(TECH_PIN_FILE), `${hashPin(p.techPin)}\n`, 0o600);
     written.push(TECH_PIN_FILE);
   }
   return written;
