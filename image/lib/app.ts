@@ -40,8 +40,9 @@ export async function installDependencies(appDir: string, arch: Arch, nodeHeader
     ...process.env,
     ...CROSS[arch],
     npm_config_nodedir: nodeHeadersUsr,
-    // No prebuilt downloads (there is no internet but the registry): compile, always the same way.
-    npm_config_build_from_source: 'true',
+    // Debian's Node uses the system libuv/openssl, whose headers sit beside include/node rather
+    // than in it; -idirafter finds them there without shadowing the compiler's own libc headers.
+    CPPFLAGS: `-idirafter ${nodeHeadersUsr}/include`,
     npm_config_update_notifier: 'false',
     npm_config_fund: 'false',
     npm_config_audit: 'false',

@@ -42,7 +42,7 @@ export async function baseTarball(p: BuildPaths, arch: Arch, suite: string): Pro
     return file;
   }
   mkdirSync(p.cache, { recursive: true });
-  await run('mmdebstrap', [...args, `${file}.partial`], { env: { ...process.env, TMPDIR: p.tmp } });
+  await run('mmdebstrap', ['--format=tar', ...args, `${file}.partial`], { env: { ...process.env, TMPDIR: p.tmp } });
   renameSync(`${file}.partial`, file);
   return file;
 }
