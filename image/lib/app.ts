@@ -50,9 +50,9 @@ export async function installDependencies(appDir: string, arch: Arch, nodeHeader
   await run('npm', ['ci', '--omit=dev', `--cpu=${CPU[arch]}`, '--os=linux', '--no-progress'], { cwd: appDir, env, quiet: true });
   // Compiler leftovers are tens of MB the box never reads.
   for (const mod of readdirSync(join(appDir, 'node_modules'))) {
-    for (const junk of ['build/Release/obj.target', 'build/Release/.deps', 'build/Release/obj']) {
-      rmSync(join(appDir, 'node_modules', mod, junk), { recursive: true, force: true });
-    }
+    const build = join(appDir, 'node_modules', mod, 'build/Release');
+    if (!statSync(build, { throwIfNoEntry: false })?.isDirectory()) continue;
+    for (const junk of ['obj.target', '.deps', 'obj']) rmSync(join(build, junk), { recursive: true, force: true });
   }
 }
 
