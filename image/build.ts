@@ -6,7 +6,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync, c
 import { cpus, arch as hostArch } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkAddons, installDependencies, stageSources } from './lib/app.js';
+import { checkAddons, dependencies, stageSources } from './lib/app.js';
 import { buildDisk } from './lib/disk.js';
 import { baseTarball, customise, dataTree, nodeHeaders, unpack, type Arch, type BuildPaths } from './lib/rootfs.js';
 import { must, Progress, run } from './lib/steps.js';
@@ -57,10 +57,10 @@ async function main(): Promise<void> {
   const appDir = join(paths.rootfs, 'opt/opticserp');
   const app = await p.step(`app and production dependencies (${foreign ? 'cross-compiled' : 'native'} addons)`, async () => {
     const staged = stageSources(repo, appDir);
-    await installDependencies(appDir, arch, headers);
+    const from = await dependencies(appDir, arch, headers, paths.cache);
     const addons = checkAddons(appDir, arch);
-    process.stdout.write(`    native addons for ${arch}: ${addons.join(', ')}\n`);
-    return { ...staged, addons };
+    process.stdout.write(`    node_modules from ${from}; native addons for ${arch}: ${addons.join(', ')}\n`);
+    return { ...staged, addons, dependenciesFrom: from };
   });
   await p.step('units, udev rules, users, fstab', () => customise(paths, arch));
   await p.step('boot partition files', () => {
@@ -89,6 +89,7 @@ async function main(): Promise<void> {
     imageMiB: image ? Math.round(statSync(image).size / 2 ** 20) : undefined,
     imageAllocatedMiB: image ? Math.round((statSync(image).blocks * 512) / 2 ** 20) : undefined,
     stubApp: app.stub,
+    dependenciesFrom: app.dependenciesFrom,
     addons: app.addons,
     host: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version },
   };

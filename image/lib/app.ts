@@ -1,7 +1,8 @@
 // The app in the image: the repo's runtime sources under /opt/opticserp, with production
 // dependencies installed by npm on the host. Native addons are compiled on the host (cross
 // for arm64) against the target's own Node headers, so nothing is compiled under qemu.
-import { cpSync, existsSync, mkdirSync, openSync, readSync, closeSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, openSync, readSync, closeSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './steps.js';
 import type { Arch } from './rootfs.js';
@@ -51,9 +52,36 @@ export async function installDependencies(appDir: string, arch: Arch, nodeHeader
   // Compiler leftovers are tens of MB the box never reads.
   for (const mod of readdirSync(join(appDir, 'node_modules'))) {
     const build = join(appDir, 'node_modules', mod, 'build/Release');
-    if (!statSync(build, { throwIfNoEntry: false })?.isDirectory()) continue;
+    if (!isDir(build)) continue;
     for (const junk of ['obj.target', '.deps', 'obj']) rmSync(join(build, junk), { recursive: true, force: true });
   }
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * node_modules for this lock file, architecture and Node headers, from the cache or from npm
+ * (then cached): a rebuild after a source-only change skips minutes of compiling.
+ */
+export async function dependencies(appDir: string, arch: Arch, nodeHeadersUsr: string, cacheDir: string): Promise<'cache' | 'npm'> {
+  const h = createHash('sha256');
+  for (const f of ['package.json', 'package-lock.json']) h.update(readFileSync(join(appDir, f)));
+  h.update(`${arch}\0${nodeHeadersUsr}`);
+  const tarball = join(cacheDir, `node_modules-${arch}-${h.digest('hex').slice(0, 12)}.tar`);
+  if (existsSync(tarball)) {
+    await run('tar', ['-C', appDir, '-xf', tarball]);
+    return 'cache';
+  }
+  await installDependencies(appDir, arch, nodeHeadersUsr);
+  await run('tar', ['-C', appDir, '-cf', `${tarball}.partial`, 'node_modules']);
+  renameSync(`${tarball}.partial`, tarball);
+  return 'npm';
 }
 
 const ELF_MACHINE: Record<number, Arch> = { 0x3e: 'amd64', 0xb7: 'arm64' };
@@ -64,9 +92,7 @@ export function checkAddons(appDir: string, arch: Arch): string[] {
   const walk = (dir: string) => {
     for (const e of readdirSync(dir)) {
       const p = join(dir, e);
-      const st = statSync(p, { throwIfNoEntry: false });
-      if (!st) continue;
-      if (st.isDirectory()) walk(p);
+      if (isDir(p)) walk(p);
       else if (e.endsWith('.node') && !p.includes('/prebuilds/')) {
         const fd = openSync(p, 'r');
         const b = Buffer.alloc(20);
