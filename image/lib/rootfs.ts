@@ -34,8 +34,8 @@ function key(args: string[]): string {
 
 /** A base root file system tarball, rebuilt only when the package list or suite changes. */
 export async function baseTarball(p: BuildPaths, arch: Arch, suite: string): Promise<string> {
-  // raspi-firmware's kernel hook copies the kernel to /boot/firmware and fails without it.
-  const args = mmdebstrapArgs(arch, suite, packages(p.repo, arch), 'apt', ['--setup-hook=mkdir -p "$1/boot/firmware"']);
+  // raspi-firmware's kernel hook fills /boot/firmware (kernel, initrd, dtbs, config.txt).
+  const args = mmdebstrapArgs(arch, suite, packages(p.repo, arch), 'apt');
   const file = join(p.cache, `base-${arch}-${suite}-${key(args)}.tar`);
   if (existsSync(file)) {
     process.stdout.write(`    cached: ${file}\n`);
