@@ -33,7 +33,8 @@ const paths: BuildPaths = {
 };
 
 const CMDLINE = 'console=serial0,115200 console=tty1 root=LABEL=root-a rootfstype=ext4 ro rootwait fsck.repair=yes overlayroot=tmpfs:recurse=0 modules-load=dwc2,g_serial\n';
-const CONFIG_TXT_EXTRA = '\n# OpticsERP: USB gadget serial console (ttyGS0) and the UART console.\n[all]\ndtoverlay=dwc2\nenable_uart=1\n';
+// disable-bt gives the full PL011 UART (ttyAMA0) to the header pins: the box has no Bluetooth use.
+const CONFIG_TXT_EXTRA = '\n# OpticsERP: USB gadget serial console (ttyGS0) and the UART console (ttyAMA0).\n[all]\ndtoverlay=dwc2\nenable_uart=1\ndtoverlay=disable-bt\ndtparam=uart0=on\n';
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('run as root: the root file system keeps owners and device nodes');

@@ -10,13 +10,13 @@ import type { Arch } from './rootfs.js';
 /** What runs on the box; tests, the image builder and dev tooling stay out. */
 const SOURCES = ['package.json', 'package-lock.json', 'tsconfig.json', 'firmware', 'shared', 'hardware', 'systemd', 'docs'];
 
-export function stageSources(repo: string, appDir: string): { stub: boolean } {
+export function stageSources(repo: string, appDir: string, log: (line: string) => void = (l) => process.stdout.write(`    ${l}\n`)): { stub: boolean } {
   rmSync(appDir, { recursive: true, force: true });
   mkdirSync(appDir, { recursive: true });
   for (const s of SOURCES) if (existsSync(join(repo, s))) cpSync(join(repo, s), join(appDir, s), { recursive: true });
   const stub = !existsSync(join(repo, 'firmware/main.ts'));
   if (stub) {
-    process.stdout.write('    WARNING: firmware/main.ts is not in this checkout; installing image/stub/box-main.ts in its place\n');
+    log('WARNING: firmware/main.ts is not in this checkout; installing image/stub/box-main.ts in its place');
     cpSync(join(repo, 'image/stub/box-main.ts'), join(appDir, 'firmware/main.ts'));
   }
   return { stub };

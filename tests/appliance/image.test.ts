@@ -56,11 +56,13 @@ describe('image builder', () => {
     writeFileSync(join(fake, 'tests/x.test.ts'), '');
     writeFileSync(join(fake, 'image/stub/box-main.ts'), '// stub');
     const app = join(dir, 'app');
-    expect(stageSources(fake, app).stub).toBe(true);
+    const logged: string[] = [];
+    expect(stageSources(fake, app, (l) => logged.push(l)).stub).toBe(true);
+    expect(logged[0]).toMatch(/WARNING: firmware\/main\.ts is not in this checkout/);
     expect(readFileSync(join(app, 'firmware/main.ts'), 'utf8')).toBe('// stub');
     expect(existsSync(join(app, 'tests'))).toBe(false);
     writeFileSync(join(fake, 'firmware/main.ts'), '// real');
-    expect(stageSources(fake, app).stub).toBe(false);
+    expect(stageSources(fake, app, () => undefined).stub).toBe(false);
     expect(readFileSync(join(app, 'firmware/main.ts'), 'utf8')).toBe('// real');
   });
 
