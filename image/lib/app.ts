@@ -50,8 +50,10 @@ export async function installDependencies(appDir: string, arch: Arch, nodeHeader
   };
   await run('npm', ['ci', '--omit=dev', `--cpu=${CPU[arch]}`, '--os=linux', '--no-progress'], { cwd: appDir, env, quiet: true });
   // Compiler leftovers are tens of MB the box never reads.
-  for (const mod of readdirSync(join(appDir, 'node_modules'))) {
-    const build = join(appDir, 'node_modules', mod, 'build/Release');
+  const nm = join(appDir, 'node_modules');
+  const mods = readdirSync(nm).flatMap((m) => (m.startsWith('@') && isDir(join(nm, m)) ? readdirSync(join(nm, m)).map((x) => `${m}/${x}`) : [m]));
+  for (const mod of mods) {
+    const build = join(nm, mod, 'build/Release');
     if (!isDir(build)) continue;
     for (const junk of ['obj.target', '.deps', 'obj']) rmSync(join(build, junk), { recursive: true, force: true });
   }

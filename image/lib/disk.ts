@@ -83,5 +83,7 @@ export async function buildDisk(rootfs: string, outDir: string, tmp: string, arc
   writeFileSync(cfg, genimageConfig(SIZES[arch]));
   await run('genimage', ['--rootpath', rootfs, '--tmppath', work, '--inputpath', outDir, '--outputpath', outDir, '--config', cfg]);
   rmSync(work, { recursive: true, force: true });
+  // The partition images are inside the disk image; keeping them doubles the disk use.
+  for (const f of ['boot.vfat', 'root-a.ext4', 'data.ext4']) rmSync(join(outDir, f), { force: true });
   return join(outDir, IMAGE_NAME);
 }
