@@ -34,9 +34,15 @@ function key(args: string[]): string {
 
 /** A base root file system tarball, rebuilt only when the package list or suite changes. */
 export async function baseTarball(p: BuildPaths, arch: Arch, suite: string): Promise<string> {
-  // raspi-firmware's kernel hook fills /boot/firmware (kernel, initrd, dtbs, config.txt).
-  const args = mmdebstrapArgs(arch, suite, packages(p.repo, arch), 'apt');
-  const file = join(p.cache, `base-${arch}-${suite}-${key(args)}.tar`);
+  // raspi-firmware's kernel hook fills /boot/firmware (kernel, initrd, dtbs, config.txt). The
+  // initramfs hook goes in before the packages, so the initrd they build has the overlay module.
+  const hook = join(p.repo, 'image/initramfs/opticserp-overlay');
+  const hooks =
+    arch === 'arm64'
+      ? ['--setup-hook=mkdir -p "$1/etc/initramfs-tools/hooks"', `--setup-hook=copy-in ${hook} /etc/initramfs-tools/hooks/`]
+      : [];
+  const args = mmdebstrapArgs(arch, suite, packages(p.repo, arch), 'apt', hooks);
+  const file = join(p.cache, `base-${arch}-${suite}-${key([...args, arch === 'arm64' ? readFileSync(hook, 'utf8') : ''])}.tar`);
   if (existsSync(file)) {
     process.stdout.write(`    cached: ${file}\n`);
     return file;
