@@ -11,8 +11,9 @@ export interface LocalSystem {
   identity(): { storeId?: string; boxId?: string };
   disk(): { freeBytes: number; totalBytes: number } | undefined;
   networkText(): string;
-  setNetwork(n: Network): void;
-  provision(raw: unknown): string[];
+  /** Returns a note when applying the change right away failed (the file is written anyway). */
+  setNetwork(n: Network): string;
+  provision(raw: unknown): { written: string[]; note: string };
   logTail(lines: number): string;
   pinRequired(): boolean;
   checkPin(pin: string): boolean;
@@ -24,7 +25,15 @@ export class DirectLocalSystem implements LocalSystem {
     private readonly dataDir: string,
     /** argv of the log command; `{n}` is replaced by the number of lines. */
     private readonly logCommand: string[] = ['journalctl', '-u', 'opticserp-box', '-n', '{n}', '--no-pager', '-o', 'short-iso'],
+    /** On the box: make networkd, udev and the service pick up what was just written. */
+    private readonly applyNow = false,
   ) {}
+
+  private apply(argv: string[]): string {
+    if (!this.applyNow) return '';
+    const r = spawnSync(argv[0] ?? 'true', argv.slice(1), { encoding: 'utf8', timeout: 30_000 });
+    return r.status === 0 ? '' : ` (${argv.join(' ')} failed: ${(r.stderr || r.error?.message || '').trim()})`;
+  }
 
   identity(): { storeId?: string; boxId?: string } {
     try {
@@ -49,12 +58,15 @@ export class DirectLocalSystem implements LocalSystem {
     return existsSync(f) ? readFileSync(f, 'utf8') : '(no network file: the image default, DHCP)\n';
   }
 
-  setNetwork(n: Network): void {
+  setNetwork(n: Network): string {
     writeFileDurably(join(this.dataDir, NETWORK_FILE), networkFile(n), 0o644);
+    return this.apply(['networkctl', 'reload']);
   }
 
-  provision(raw: unknown): string[] {
-    return applyProvisioning(validateProvisioning(raw), { dataDir: this.dataDir });
+  provision(raw: unknown): { written: string[]; note: string } {
+    const written = applyProvisioning(validateProvisioning(raw), { dataDir: this.dataDir });
+    const note = this.apply(['networkctl', 'reload']) + this.apply(['systemctl', 'restart', 'opticserp-udev-local.service', 'opticserp-box.service']);
+    return { written, note };
   }
 
   logTail(lines: number): string {

@@ -1,6 +1,7 @@
 // Entry of the field-tech console (agetty runs it on ttyGS0 / the UART instead of login).
 // Environment: OPTICSERP_API_URL (default http://127.0.0.1:8000), OPTICSERP_DATA_DIR
-// (default /var/lib/opticserp), OPTICSERP_CONSOLE_LOG_CMD (JSON argv; `{n}` = line count).
+// (default /var/lib/opticserp), OPTICSERP_CONSOLE_LOG_CMD (JSON argv; `{n}` = line count),
+// OPTICSERP_CONSOLE_APPLY=1 (on the box: reload networkd, restart the service after changes).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HttpBoxApi } from './api.js';
@@ -24,6 +25,6 @@ function token(): string | undefined {
 const prompt = new Prompt(process.stdin, process.stdout, Boolean(process.stdin.isTTY));
 const tty = process.stdin.isTTY ? 'a terminal' : 'a pipe';
 prompt.write(`OpticsERP box console on ${tty}. Data: ${dataDir}. API: ${apiUrl}\n`);
-await runConsole({ api: new HttpBoxApi(apiUrl, token()), local: new DirectLocalSystem(dataDir, logCmd), prompt });
+await runConsole({ api: new HttpBoxApi(apiUrl, token()), local: new DirectLocalSystem(dataDir, logCmd, process.env.OPTICSERP_CONSOLE_APPLY === '1'), prompt });
 prompt.close();
 process.exit(0);

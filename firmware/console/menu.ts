@@ -104,8 +104,8 @@ async function network(d: ConsoleDeps): Promise<void> {
     return;
   }
   if (!(await p.confirm('Apply the new network settings? The box may drop off the LAN if they are wrong.'))) return;
-  d.local.setNetwork(r.data);
-  p.write('Network settings saved on the data partition; networkd applies them on reload or reboot.\n');
+  const note = d.local.setNetwork(r.data);
+  p.write(`Network settings saved on the data partition.${note}\n`);
 }
 
 async function provisioning(d: ConsoleDeps): Promise<void> {
@@ -125,8 +125,8 @@ async function provisioning(d: ConsoleDeps): Promise<void> {
     const v = validateProvisioning(raw);
     const replaces = who.boxId ? ` This REPLACES the identity of box ${who.boxId}.` : '';
     if (!(await p.confirm(`Provision as store ${v.storeId}, box ${v.boxId}, hub ${v.hub.url}?${replaces}`))) return;
-    const written = d.local.provision(raw);
-    p.write(`Provisioned: wrote ${written.join(', ')}. Restart the box service (or reboot) to use it.\n`);
+    const { written, note } = d.local.provision(raw);
+    p.write(`Provisioned: wrote ${written.join(', ')}; the box service restarts with it.${note}\n`);
   } catch (err) {
     if (err instanceof ProvisioningError) p.write(`Invalid, nothing changed:\n${err.problems.map((x) => `  - ${x}`).join('\n')}\n`);
     else throw err;

@@ -151,7 +151,7 @@ describe('field-tech console over a pseudo-terminal', () => {
     await s.type('8', /JSON: $/);
     const next = { ...GOOD, storeId: 'spb-002', boxId: 'box-002-b', techPin: undefined };
     expect(await s.type(JSON.stringify(next), /anything else cancels: $/)).toMatch(/REPLACES the identity of box box-017-a/);
-    expect(await s.type('YES')).toMatch(/Provisioned: wrote config\/box\.json/);
+    expect(await s.type('YES')).toMatch(/Provisioned: wrote config\/box\.json.*the box service restarts/);
     expect(JSON.parse(readFileSync(join(data, 'config/box.json'), 'utf8'))).toMatchObject({ storeId: 'spb-002', boxId: 'box-002-b' });
   });
 
