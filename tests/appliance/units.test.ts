@@ -56,6 +56,19 @@ describe('systemd units', () => {
     expect(r.status).toBe(0);
   });
 
+  it('the serial-getty drop-in (console instead of login) verifies on the instances the image enables', () => {
+    for (const unit of ['serial-getty@ttyGS0.service', 'serial-getty@ttyAMA0.service']) {
+      const r = spawnSync('systemd-analyze', ['verify', '--man=no', unit], {
+        env: { ...process.env, SYSTEMD_UNIT_PATH: `${unitDir}:`, SYSTEMD_LOG_COLOR: '0' },
+        encoding: 'utf8',
+      });
+      expect(r.stderr, unit).toBe('');
+      expect(r.status).toBe(0);
+    }
+    const dropIn = readFileSync(join(SYSTEM, 'serial-getty@.service.d/opticserp-console.conf'), 'utf8');
+    expect(dropIn).toMatch(/^ExecStart=\n^ExecStart=-\/sbin\/agetty --skip-login --login-program \/usr\/local\/bin\/opticserp-console /m);
+  });
+
   it('a unit with a typo is caught (the check can fail)', () => {
     const bad = join(stage, 'bad.service');
     writeFileSync(bad, readFileSync(join(unitDir, 'opticserp-box.service'), 'utf8').replace('NoNewPrivileges=yes', 'NoNewPrivilege=yes'));
