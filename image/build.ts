@@ -73,6 +73,9 @@ async function main(): Promise<void> {
       const cfg = join(boot, 'config.txt');
       const base = existsSync(cfg) ? readFileSync(cfg, 'utf8') : '';
       if (!base.includes('dtoverlay=dwc2')) writeFileSync(cfg, base + CONFIG_TXT_EXTRA);
+      // The same settings where raspi-firmware's kernel hook looks, should it ever run again.
+      writeFileSync(join(paths.rootfs, 'etc/default/raspi-firmware-custom'), CONFIG_TXT_EXTRA);
+      writeFileSync(join(paths.rootfs, 'etc/default/raspi-extra-cmdline'), CMDLINE);
     }
   });
   await p.step('data partition layout', () => dataTree(paths, join(paths.rootfs, 'var/lib/opticserp')));
