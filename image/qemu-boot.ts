@@ -3,7 +3,7 @@
 // waits for the menu, asks for the status until the box service answers /health, then exits.
 // A provisioning file is put on a copy of the image's boot partition first, so this exercises
 // first boot, the hardened unit and the console together. Needs qemu-system-arm and mtools.
-//   tsx image/qemu-boot.ts [--image image/out/arm64/opticserp-box.img] [--timeout 1500]
+//   tsx image/qemu-boot.ts [--image image/out/arm64/opticserp-box.img] [--timeout 1500] [--append 'kernel args']
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const repo = resolve(import.meta.dirname, '..');
-const { values } = parseArgs({ options: { image: { type: 'string' }, timeout: { type: 'string', default: '1500' } } });
+const { values } = parseArgs({ options: { image: { type: 'string' }, timeout: { type: 'string', default: '1500' }, append: { type: 'string', default: '' } } });
 const out = join(repo, 'image/out/arm64');
 const image = resolve(values.image ?? join(out, 'opticserp-box.img'));
 const work = mkdtempSync(join(repo, 'image/out/tmp/qemu-'));
@@ -33,7 +33,7 @@ const t0 = Date.now();
 const qemu = spawn('qemu-system-aarch64', [
   '-M', 'virt', '-cpu', 'cortex-a72', '-smp', '2', '-m', '1536', '-display', 'none', '-monitor', 'none', '-nic', 'none',
   '-kernel', kernel, '-initrd', initrd,
-  '-append', 'console=ttyAMA0 root=LABEL=root-a rootfstype=ext4 ro rootwait fsck.repair=yes overlayroot=tmpfs:recurse=0',
+  '-append', `console=ttyAMA0 root=LABEL=root-a rootfstype=ext4 ro rootwait fsck.repair=yes overlayroot=tmpfs:recurse=0 ${values.append}`.trim(),
   '-drive', `file=${disk},if=virtio,format=raw`,
   '-chardev', `socket,id=s0,path=${sock},server=on,wait=off`, '-serial', 'chardev:s0',
 ], { stdio: 'inherit' });
