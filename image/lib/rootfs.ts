@@ -89,9 +89,12 @@ function link(rootfs: string, rel: string, target: string): void {
   symlinkSync(target, f);
 }
 
-export const FSTAB = `# OpticsERP box. Root is mounted read-only (overlayroot puts a tmpfs on top on the real box);
-# the data partition holds everything that must survive a reboot and is checked at boot (pass 2).
-LABEL=root-a  /                   ext4  ro,noatime                                    0 1
+// No line for /: the kernel command line mounts root-a read-only and overlayroot puts a tmpfs
+// overlay on top; an fstab entry for / makes systemd-remount-fs try to remount the overlay,
+// which the kernel refuses (seen in the qemu boot).
+export const FSTAB = `# OpticsERP box. Root (root-a) comes from the kernel command line: read-only, with a tmpfs
+# overlay (overlayroot). The data partition holds everything that must survive a reboot and is
+# checked at boot (pass 2).
 LABEL=BOOT    /boot/firmware      vfat  rw,noatime,fmask=0077,dmask=0077,nofail         0 2
 LABEL=data    /var/lib/opticserp  ext4  rw,noatime,nodev,nosuid,errors=remount-ro,commit=5  0 2
 tmpfs         /tmp                tmpfs rw,nosuid,nodev,size=64M                        0 0

@@ -46,7 +46,7 @@ describe('image builder', () => {
     expect(cfg).toMatch(/mountpoint = "\/var\/lib\/opticserp"/);
     expect(cfg).toMatch(/partition root-b \{\n {4}partition-type = 0x83\n {4}size = 2048M\n {2}\}/);
     expect(FSTAB).toMatch(/LABEL=data\s+\/var\/lib\/opticserp\s+ext4\s+\S+\s+0 2/);
-    expect(FSTAB).toMatch(/LABEL=root-a\s+\/\s+ext4\s+ro,/);
+    expect(FSTAB).not.toMatch(/^\S+\s+\/\s/m);
   });
 
   it('stages only runtime sources and stands in a stub for a missing firmware/main.ts', () => {
