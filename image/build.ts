@@ -32,7 +32,9 @@ const paths: BuildPaths = {
   tmp: join(repo, 'image/out/tmp'),
 };
 
-const CMDLINE = 'console=serial0,115200 console=tty1 root=LABEL=root-a rootfstype=ext4 ro rootwait fsck.repair=yes overlayroot=tmpfs:recurse=0 modules-load=dwc2,g_serial\n';
+// No 'ro' here: initramfs-tools mounts root read-only by default anyway, and overlayroot makes
+// its overlay read-only too when it sees 'ro' (then nothing can write /var or /etc; seen in qemu).
+const CMDLINE = 'console=serial0,115200 console=tty1 root=LABEL=root-a rootfstype=ext4 rootwait fsck.repair=yes overlayroot=tmpfs:recurse=0 modules-load=dwc2,g_serial\n';
 // disable-bt gives the full PL011 UART (ttyAMA0) to the header pins: the box has no Bluetooth use.
 const CONFIG_TXT_EXTRA = '\n# OpticsERP: USB gadget serial console (ttyGS0) and the UART console (ttyAMA0).\n[all]\ndtoverlay=dwc2\nenable_uart=1\ndtoverlay=disable-bt\ndtparam=uart0=on\n';
 

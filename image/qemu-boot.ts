@@ -33,7 +33,7 @@ const t0 = Date.now();
 const qemu = spawn('qemu-system-aarch64', [
   '-M', 'virt', '-cpu', 'cortex-a72', '-smp', '2', '-m', '1536', '-display', 'none', '-monitor', 'none', '-nic', 'none',
   '-kernel', kernel, '-initrd', initrd,
-  '-append', `console=ttyAMA0 root=LABEL=root-a rootfstype=ext4 ro rootwait fsck.repair=yes overlayroot=tmpfs:recurse=0 ${values.append}`.trim(),
+  '-append', `console=ttyAMA0 root=LABEL=root-a rootfstype=ext4 rootwait fsck.repair=yes overlayroot=tmpfs:recurse=0 ${values.append}`.trim(),
   '-drive', `file=${disk},if=virtio,format=raw`,
   '-chardev', `socket,id=s0,path=${sock},server=on,wait=off`, '-serial', 'chardev:s0',
 ], { stdio: 'inherit' });
