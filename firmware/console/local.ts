@@ -60,12 +60,12 @@ export class DirectLocalSystem implements LocalSystem {
 
   setNetwork(n: Network): string {
     writeFileDurably(join(this.dataDir, NETWORK_FILE), networkFile(n), 0o644);
-    return this.apply(['networkctl', 'reload']);
+    return this.apply(['systemctl', 'try-restart', 'systemd-networkd.service']);
   }
 
   provision(raw: unknown): { written: string[]; note: string } {
     const written = applyProvisioning(validateProvisioning(raw), { dataDir: this.dataDir });
-    const note = this.apply(['networkctl', 'reload']) + this.apply(['systemctl', 'restart', 'opticserp-udev-local.service', 'opticserp-box.service']);
+    const note = this.apply(['systemctl', 'try-restart', 'systemd-networkd.service']) + this.apply(['systemctl', 'restart', 'opticserp-udev-local.service', 'opticserp-box.service']);
     return { written, note };
   }
 

@@ -56,8 +56,8 @@ describe('systemd units', () => {
     expect(r.status).toBe(0);
   });
 
-  it('the serial-getty drop-in (console instead of login) verifies on the instances the image enables', () => {
-    for (const unit of ['serial-getty@ttyGS0.service', 'serial-getty@ttyAMA0.service']) {
+  it('the drop-ins (console instead of login, networkd after the data partition) verify', () => {
+    for (const unit of ['serial-getty@ttyGS0.service', 'serial-getty@ttyAMA0.service', 'systemd-networkd.service']) {
       const r = spawnSync('systemd-analyze', ['verify', '--man=no', unit], {
         env: { ...process.env, SYSTEMD_UNIT_PATH: `${unitDir}:`, SYSTEMD_LOG_COLOR: '0' },
         encoding: 'utf8',
