@@ -1,6 +1,6 @@
 // Small file helpers for the data partition: writes that survive a power cut (temp file,
 // fsync, rename, fsync of the folder) and owner lookups without shelling out.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, chownSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, chownSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export function fsyncDir(dir: string): void {
@@ -29,6 +29,9 @@ export function writeFileDurably(file: string, text: string, mode: number, owner
     closeSync(fd);
   }
   try {
+    // The creating process's umask (UMask=0077 in the first-boot unit) would narrow `mode`:
+    // set it exactly, or networkd and the box service cannot read what provisioning wrote.
+    chmodSync(tmp, mode);
     if (owner) chownSync(tmp, owner.uid, owner.gid);
     renameSync(tmp, file);
   } catch (err) {

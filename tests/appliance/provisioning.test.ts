@@ -73,6 +73,21 @@ describe('first boot: provisioning file on the boot partition', () => {
     expect(checkPin('4822', pin)).toBe(false);
   });
 
+  it('files get their exact modes even under the first-boot unit\'s UMask=0077', () => {
+    const file = join(boot, 'opticserp-provision.json');
+    writeFileSync(file, JSON.stringify(GOOD));
+    const old = process.umask(0o077);
+    try {
+      expect(applyBootFile(file, { dataDir: data }).applied).toBe(true);
+    } finally {
+      process.umask(old);
+    }
+    expect(statSync(join(data, BOX_CONFIG)).mode & 0o777).toBe(0o640);
+    expect(statSync(join(data, NETWORK_FILE)).mode & 0o777).toBe(0o644);
+    expect(statSync(join(data, UDEV_FILE)).mode & 0o777).toBe(0o644);
+    expect(statSync(join(data, TECH_PIN_FILE)).mode & 0o777).toBe(0o600);
+  });
+
   it('a bad file changes nothing on the data partition, stays on boot and gets an error note', () => {
     const file = join(boot, 'opticserp-provision.json');
     writeFileSync(file, JSON.stringify({ ...GOOD, boxId: '' }));
