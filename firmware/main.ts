@@ -3,6 +3,7 @@
 // WAL checkpointed, power status published). The end of a power-loss grace exits too.
 import { ConfigError, loadBoxConfig } from './config.js';
 import { Box } from './box.js';
+import { createSdNotifier } from './systemd/sdNotify.js';
 
 async function main(): Promise<void> {
   let config;
@@ -20,11 +21,18 @@ async function main(): Promise<void> {
     if (s === 'stopped') process.exit(0);
   });
   await box.start();
+  // Under systemd (Type=notify, WatchdogSec) readiness is announced once the API listens, and
+  // the watchdog is pinged only while the event loop turns; outside systemd both are no-ops.
+  const sd = createSdNotifier();
+  await sd.ready('box serving the LAN API').catch((err: unknown) => box.log.warn({ err }, 'sd_notify READY failed'));
+  sd.startWatchdog();
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     box.log.info({ signal }, 'stopping');
+    sd.stopWatchdog();
+    void sd.stopping().catch(() => undefined);
     box.shutdown(signal).then(() => process.exit(0), (err: unknown) => {
       box.log.error({ err }, 'stop failed');
       process.exit(1);
