@@ -15,7 +15,10 @@ import { run } from './lib/steps.js';
 
 const repo = resolve(import.meta.dirname, '..');
 const arch = hostArch() === 'arm64' ? 'arm64' : 'amd64';
-const out = mkdtempSync(join(process.env.IMAGE_TEST_DIR ?? join(repo, 'image/out'), 'ci-'));
+const outBase = process.env.IMAGE_TEST_DIR ?? join(repo, 'image/out');
+// A clean clone has no image/out (it is ignored by git).
+mkdirSync(outBase, { recursive: true });
+const out = mkdtempSync(join(outBase, 'ci-'));
 const rootfs = join(out, 'rootfs');
 const timings: Record<string, number> = {};
 let passed = 0;

@@ -5,7 +5,7 @@
 // first boot, the hardened unit and the console together. Needs qemu-system-arm and mtools.
 //   tsx image/qemu-boot.ts [--image image/out/arm64/opticserp-box.img] [--timeout 1500] [--append 'kernel args']
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,6 +15,7 @@ const repo = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { image: { type: 'string' }, timeout: { type: 'string', default: '1500' }, append: { type: 'string', default: '' } } });
 const out = join(repo, 'image/out/arm64');
 const image = resolve(values.image ?? join(out, 'opticserp-box.img'));
+mkdirSync(join(repo, 'image/out/tmp'), { recursive: true }); // absent in a clean clone
 const work = mkdtempSync(join(repo, 'image/out/tmp/qemu-'));
 const deadline = Date.now() + Number(values.timeout) * 1000;
 
