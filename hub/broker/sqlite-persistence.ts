@@ -12,7 +12,6 @@ import type { Db } from '../../shared/db.js';
 import { migrate } from '../../shared/db.js';
 
 const require = createRequire(import.meta.url);
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const MemoryPersistence = require('aedes-persistence/asyncPersistence.js') as new (opts?: object) => MemoryBase;
 
 /* Minimal shapes of what aedes hands us; aedes-persistence's own types are not exported. */
