@@ -1,5 +1,6 @@
 // Builds valid fiscal-document messages (TLV + JSON projection) for hub tests and benches.
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { expectedFiscalSign } from '../../hardware/sim/ofd/receipt-check.js';
 import { encodeTlv, enc } from '../../hardware/sim/ofd/tlv.js';
 import type { ReceiptMessage } from '../../shared/mqtt/messages.js';
 
@@ -7,10 +8,8 @@ export const TEST_FN = '9999078900012345';
 /** The key the test OFD and these documents share for the fiscal sign (the FN's role). */
 export const TEST_FN_KEY = 'test-fn-key';
 
-/** ФПД as the emulator computes it: HMAC of FN number + FD number + total, 4 bytes as decimal. */
 export function fiscalSign(fn: string, fd: number, total: number, key = TEST_FN_KEY): string {
-  const mac = createHmac('sha256', key).update(`${fn}|${fd}|${total}`).digest();
-  return String(mac.readUInt32BE(0));
+  return expectedFiscalSign(key, fn, fd, total);
 }
 
 let fdCounter = 1;
