@@ -1,0 +1,69 @@
+// Restart faults at the hub: kill -9 in the middle of forwarding. The broker's persistent
+// sessions and queued QoS 1 messages survive (SQLite persistence), the forwarder resumes, and
+// every acknowledged document reaches the OFD exactly once, in the box's order.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import type { MqttClient } from 'mqtt';
+import { startTestOfd, type TestOfd } from '../../hardware/sim/ofd/server.js';
+import { ackMessage, parsePayload, type AckMessage } from '../../shared/mqtt/messages.js';
+import { boxTopics } from '../../shared/mqtt/topics.js';
+import { makeDocument, TEST_FN, TEST_FN_KEY } from '../support/documents.js';
+import { BOX_SECRET, connectBox, SERVICE_SECRET, tempDir, waitFor } from '../support/hub-fixture.js';
+import { freePort, startHubProcess, type HubProcess } from '../support/hub-process.js';
+
+const T = boxTopics({ store: 'store-1', box: 'box-1' });
+
+describe('hub kill -9 in the middle of forwarding', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let ofd: TestOfd;
+  let env: Record<string, string>;
+  let hub: HubProcess | null = null;
+
+  beforeEach(async () => {
+    tmp = tempDir();
+    ofd = await startTestOfd({ apiKey: 'ofd-key', fnKey: TEST_FN_KEY });
+    env = {
+      HUB_DATA_DIR: join(tmp.dir, 'hub'), HUB_MQTT__PORT: String(await freePort()), HUB_MQTT__PASSWORD: SERVICE_SECRET,
+      HUB_HTTP__PORT: '0', HUB_OFD__URL: ofd.url, HUB_OFD__API_KEY: 'ofd-key', HUB_OFD__HALF_OPEN_AFTER_MS: '300',
+      HUB_OFD__BACKOFF_INITIAL_MS: '50', HUB_OFD__BACKOFF_MAX_MS: '200', HUB_OFD__REQUEST_TIMEOUT_MS: '2000',
+      HUB_CONFIG: join(tmp.dir, 'hub.json'),
+    };
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(env.HUB_CONFIG!, JSON.stringify({ boxes: [{ store: 'store-1', box: 'box-1', secret: BOX_SECRET }] }));
+  });
+  afterEach(async () => { await hub?.stop(); await ofd.close(); tmp.cleanup(); });
+
+  it('keeps sessions and queued QoS 1 acks; every document reaches the OFD exactly once', async () => {
+    hub = await startHubProcess(env);
+    await ofd.setFault({ mode: 'slow', delay_ms: 60 });
+    let box: MqttClient = await connectBox(hub.mqttUrl, 'box-1');
+    await box.subscribeAsync(T.ack, { qos: 1 });
+    const acks = new Map<string, AckMessage[]>();
+    const onAck = (topic: string, p: Buffer) => {
+      const r = parsePayload(ackMessage, p);
+      if (topic === T.ack && r.ok) acks.set(r.value.receipt_id, [...(acks.get(r.value.receipt_id) ?? []), r.value]);
+    };
+    box.on('message', onAck);
+    const docs = Array.from({ length: 30 }, (_, i) => makeDocument({ fd: 9000 + i }));
+    for (const d of docs) await box.publishAsync(T.receipt, JSON.stringify(d), { qos: 1 });
+    await waitFor(() => docs.every((d) => acks.get(d.receipt_id)?.some((a) => a.result === 'stored')));
+    // The box goes away; its persistent session keeps collecting acks at the broker.
+    await box.endAsync(true);
+    await waitFor(() => ofd.stats().accepted >= 8, 15_000);
+    await hub.kill9();
+    const atKill = ofd.stats().accepted;
+    expect(atKill).toBeLessThan(30);
+
+    hub = await startHubProcess(env);
+    await waitFor(() => ofd.stats().accepted === 30, 20_000);
+    expect(new Set(ofd.stats().order[TEST_FN]).size).toBe(30);
+    expect(ofd.stats().order[TEST_FN]).toEqual(docs.map((d) => d.fiscal.fd_number));
+
+    // Reconnecting with the same client id and clean:false resumes the session: the tickets
+    // queued while the box was away (some before the kill) are delivered now.
+    box = await connectBox(hub.mqttUrl, 'box-1');
+    box.on('message', onAck);
+    await waitFor(() => docs.every((d) => acks.get(d.receipt_id)?.some((a) => a.ofd.status === 'confirmed' && a.ofd.ticket)), 15_000);
+    await box.endAsync(true);
+  }, 60_000);
+});
