@@ -1,7 +1,7 @@
 // A whole hub (embedded broker, ingest, forwarder, fleet, HTTP) plus a real test OFD, on
 // ephemeral ports with a temp data dir; fast breaker timings unless a test overrides them.
 import { silentLogger } from '../../shared/logger.js';
-import { startTestOfd, type TestOfd } from '../../hardware/sim/ofd/server.js';
+import { startTestOfd } from '../../hardware/sim/ofd/server.js';
 import { HUB_DEFAULTS, hubConfigSchema, type HubConfig } from '../../hub/config.js';
 import { deepMerge } from '../../shared/config.js';
 import { Hub } from '../../hub/hub.js';
