@@ -97,7 +97,7 @@ export class Hub {
       m.boxOnline.set({ store: v.store, box: v.box }, v.state === 'online' ? 1 : 0);
       log.info({ store: v.store, box: v.box, state: v.state, reason: v.reason }, 'box link state changed');
     });
-    const ackOf = (d: { store_id: string; box_id: string; receipt_id: string }) => this.ingest.publishAck({ store: d.store_id, box: d.box_id }, d.receipt_id, 'stored');
+    const ackOf = (d: { store_id: string; box_id: string; receipt_id: string }) => this.ingest.notifyBox({ store: d.store_id, box: d.box_id }, d.receipt_id);
     this.forwarder.on('confirmed', (d) => { m.forwarded.inc({ result: 'confirmed' }); ackOf(d); });
     this.forwarder.on('dead', (d) => { m.forwarded.inc({ result: 'dead' }); ackOf(d); });
     this.forwarder.on('failed', () => m.forwarded.inc({ result: 'failed' }));

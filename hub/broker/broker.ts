@@ -4,9 +4,11 @@
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import type { Writable } from 'node:stream';
 import type { Db } from '../../shared/db.js';
 import type { Logger } from '../../shared/logger.js';
 import { mayPublish, maySubscribe, mayUseClientId } from './acl.js';
+import { holdUntilConnack } from './connack-first.js';
 import type { BoxRegistry, Principal } from './box-registry.js';
 import { SqlitePersistence } from './sqlite-persistence.js';
 
@@ -41,6 +43,10 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     persistence,
     drainTimeout: 5000,
     heartbeatInterval: opts.heartbeatIntervalMs ?? 60_000,
+    preConnect(client, _packet, done) {
+      holdUntilConnack(client.conn as Writable);
+      done(null, true);
+    },
     authenticate(client, username, password, done) {
       const p = opts.registry.verify(username, password);
       if (!p) {
@@ -74,6 +80,11 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     },
   });
   aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'));
+  aedes.on('connectionError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'mqtt connection error'));
+  aedes.on('client', (client) => log.debug({ clientId: client.id }, 'mqtt client connecting'));
+  aedes.on('clientReady', (client) => log.debug({ clientId: client.id }, 'mqtt client ready'));
+  aedes.on('ack', (packet, client) => log.trace({ clientId: client?.id, messageId: (packet as { messageId?: number } | undefined)?.messageId }, 'mqtt delivery acknowledged'));
+  aedes.on('clientDisconnect', (client) => log.debug({ clientId: client.id }, 'mqtt client disconnected'));
 
   const server: Server = createServer(aedes.handle);
   const host = opts.host ?? '127.0.0.1';
@@ -90,8 +101,10 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     async close() {
       if (closed) return;
       closed = true;
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // aedes first: it closes the client connections that server.close() would wait for.
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await serverClosed;
     },
   };
 }

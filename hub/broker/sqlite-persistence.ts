@@ -8,6 +8,7 @@
 // Why not aedes-persistence-level: it needs a LevelDB native build and was only seen to keep
 // state across a graceful restart; this one is tested across kill -9 (tests/integration).
 import { createRequire } from 'node:module';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../../shared/db.js';
 import { migrate } from '../../shared/db.js';
 
@@ -81,6 +82,14 @@ export class SqlitePersistence extends MemoryPersistence {
   #scheduled = false;
   #restoring = false;
   #closed = false;
+  readonly #stmts = new Map<string, Statement>();
+
+  /** Statements are compiled once: the write path runs for every QoS 1 message. */
+  #st(sql: string): Statement {
+    let st = this.#stmts.get(sql);
+    if (!st) { st = this.#db.prepare(sql); this.#stmts.set(sql, st); }
+    return st;
+  }
 
   constructor(db: Db) {
     super();
@@ -148,8 +157,8 @@ export class SqlitePersistence extends MemoryPersistence {
     const empty = p.payload.length === 0;
     const json = empty ? '' : toJson(p);
     await this.#write(() => {
-      if (empty) this.#db.prepare('DELETE FROM mqtt_retained WHERE topic = ?').run(p.topic);
-      else this.#db.prepare('INSERT OR REPLACE INTO mqtt_retained (topic, packet) VALUES (?, ?)').run(p.topic, json);
+      if (empty) this.#st('DELETE FROM mqtt_retained WHERE topic = ?').run(p.topic);
+      else this.#st('INSERT OR REPLACE INTO mqtt_retained (topic, packet) VALUES (?, ?)').run(p.topic, json);
     });
   }
 
@@ -157,7 +166,7 @@ export class SqlitePersistence extends MemoryPersistence {
     await super.addSubscriptions(c, subs);
     const rows = subs.map((s) => [s.topic, JSON.stringify({ topic: s.topic, qos: s.qos, rh: s.rh, rap: s.rap, nl: s.nl })] as const);
     await this.#write(() => {
-      const st = this.#db.prepare('INSERT OR REPLACE INTO mqtt_subscriptions (client_id, topic, sub) VALUES (?, ?, ?)');
+      const st = this.#st('INSERT OR REPLACE INTO mqtt_subscriptions (client_id, topic, sub) VALUES (?, ?, ?)');
       for (const [topic, sub] of rows) st.run(c.id, topic, sub);
     });
   }
@@ -165,7 +174,7 @@ export class SqlitePersistence extends MemoryPersistence {
   override async removeSubscriptions(c: ClientLike, topics: string[]): Promise<void> {
     await super.removeSubscriptions(c, topics);
     await this.#write(() => {
-      const st = this.#db.prepare('DELETE FROM mqtt_subscriptions WHERE client_id = ? AND topic = ?');
+      const st = this.#st('DELETE FROM mqtt_subscriptions WHERE client_id = ? AND topic = ?');
       for (const t of topics) st.run(c.id, t);
     });
   }
@@ -173,15 +182,15 @@ export class SqlitePersistence extends MemoryPersistence {
   override async cleanSubscriptions(c: ClientLike): Promise<void> {
     await super.cleanSubscriptions(c);
     await this.#write(() => {
-      this.#db.prepare('DELETE FROM mqtt_subscriptions WHERE client_id = ?').run(c.id);
-      this.#db.prepare('DELETE FROM mqtt_outgoing WHERE client_id = ?').run(c.id);
+      this.#st('DELETE FROM mqtt_subscriptions WHERE client_id = ?').run(c.id);
+      this.#st('DELETE FROM mqtt_outgoing WHERE client_id = ?').run(c.id);
     });
   }
 
   #enqueueRow(clientId: string, p: PacketLike): Op {
     const json = toJson(p);
     return () => {
-      this.#db.prepare('INSERT INTO mqtt_outgoing (client_id, broker_id, broker_counter, packet) VALUES (?, ?, ?, ?)')
+      this.#st('INSERT INTO mqtt_outgoing (client_id, broker_id, broker_counter, packet) VALUES (?, ?, ?, ?)')
         .run(clientId, p.brokerId ?? '', p.brokerCounter ?? 0, json);
     };
   }
@@ -198,20 +207,18 @@ export class SqlitePersistence extends MemoryPersistence {
     await this.#write(() => { for (const op of ops) op(); });
   }
 
+  // Not written through: the message id only matters within one connection. After a restart
+  // aedes streams the stored packets and assigns fresh ids (outgoingUpdate again), so a lost
+  // update costs at most one QoS 1 redelivery, which every receiver here dedupes.
   override async outgoingUpdate(c: ClientLike, p: PacketLike): Promise<void> {
     await super.outgoingUpdate(c, p);
-    const json = toJson(p);
-    await this.#write(() => {
-      this.#db.prepare('UPDATE mqtt_outgoing SET packet = ? WHERE client_id = ? AND broker_id = ? AND broker_counter = ?')
-        .run(json, c.id, p.brokerId ?? '', p.brokerCounter ?? 0);
-    });
   }
 
   override async outgoingClearMessageId(c: ClientLike, p: PacketLike): Promise<PacketLike | undefined> {
     const removed = await super.outgoingClearMessageId(c, p);
     if (removed) {
       await this.#write(() => {
-        this.#db.prepare(`DELETE FROM mqtt_outgoing WHERE seq = (SELECT seq FROM mqtt_outgoing
+        this.#st(`DELETE FROM mqtt_outgoing WHERE seq = (SELECT seq FROM mqtt_outgoing
           WHERE client_id = ? AND broker_id = ? AND broker_counter = ? ORDER BY seq LIMIT 1)`)
           .run(c.id, removed.brokerId ?? '', removed.brokerCounter ?? 0);
       });
@@ -223,33 +230,33 @@ export class SqlitePersistence extends MemoryPersistence {
     await super.incomingStorePacket(c, p);
     const json = toJson(p);
     await this.#write(() => {
-      this.#db.prepare('INSERT OR REPLACE INTO mqtt_incoming (client_id, message_id, packet) VALUES (?, ?, ?)').run(c.id, p.messageId ?? 0, json);
+      this.#st('INSERT OR REPLACE INTO mqtt_incoming (client_id, message_id, packet) VALUES (?, ?, ?)').run(c.id, p.messageId ?? 0, json);
     });
   }
 
   override async incomingDelPacket(c: ClientLike, p: PacketLike): Promise<void> {
     await super.incomingDelPacket(c, p);
     await this.#write(() => {
-      this.#db.prepare('DELETE FROM mqtt_incoming WHERE client_id = ? AND message_id = ?').run(c.id, p.messageId ?? 0);
+      this.#st('DELETE FROM mqtt_incoming WHERE client_id = ? AND message_id = ?').run(c.id, p.messageId ?? 0);
     });
   }
 
   override async cleanIncoming(c: ClientLike): Promise<void> {
     await super.cleanIncoming(c);
-    await this.#write(() => { this.#db.prepare('DELETE FROM mqtt_incoming WHERE client_id = ?').run(c.id); });
+    await this.#write(() => { this.#st('DELETE FROM mqtt_incoming WHERE client_id = ?').run(c.id); });
   }
 
   override async putWill(c: ClientLike, p: PacketLike): Promise<void> {
     await super.putWill(c, p);
     const json = toJson(p);
     await this.#write(() => {
-      this.#db.prepare('INSERT OR REPLACE INTO mqtt_wills (client_id, packet) VALUES (?, ?)').run(c.id, json);
+      this.#st('INSERT OR REPLACE INTO mqtt_wills (client_id, packet) VALUES (?, ?)').run(c.id, json);
     });
   }
 
   override async delWill(c: ClientLike): Promise<PacketLike | undefined> {
     const will = await super.delWill(c);
-    await this.#write(() => { this.#db.prepare('DELETE FROM mqtt_wills WHERE client_id = ?').run(c.id); });
+    await this.#write(() => { this.#st('DELETE FROM mqtt_wills WHERE client_id = ?').run(c.id); });
     return will;
   }
 

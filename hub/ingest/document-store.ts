@@ -35,6 +35,14 @@ const MIGRATIONS = [{
       payload BLOB NOT NULL,
       reason TEXT NOT NULL
     );`,
+}, {
+  version: 2,
+  name: 'ack outbox',
+  // 1 while the box has not yet been sent the document's latest OFD state: set in the same
+  // transaction as that state, cleared when the broker has taken the ack (PUBACK). A hub
+  // killed in between resends on its next start instead of leaving the box without its ticket.
+  up: `ALTER TABLE hub_documents ADD COLUMN ack_due INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX hub_documents_ack_due ON hub_documents (ack_due) WHERE ack_due = 1;`,
 }];
 
 export interface StoredDocument {
@@ -62,6 +70,7 @@ export class DocumentStore {
   readonly #insert;
   readonly #bumpDup;
   readonly #get;
+  readonly #state;
 
   constructor(db: Db) {
     this.db = db;
@@ -71,6 +80,7 @@ export class DocumentStore {
       VALUES (@receipt_id, @store_id, @box_id, @hlc, @type, @total, @fd_number, @fn_number, @doc, @received_at)`);
     this.#bumpDup = db.prepare('UPDATE hub_documents SET duplicates = duplicates + 1 WHERE receipt_id = ?');
     this.#get = db.prepare('SELECT * FROM hub_documents WHERE receipt_id = ?');
+    this.#state = db.prepare('SELECT ofd_status, attempts, ticket, last_error FROM hub_documents WHERE receipt_id = ?');
   }
 
   /** Stores a batch in one transaction; per message, whether it was new. */
@@ -93,10 +103,10 @@ export class DocumentStore {
 
   /** The ack for a stored document: its current OFD state, ticket included once known. */
   ackFor(receiptId: string, result: AckMessage['result'], now = new Date()): AckMessage | undefined {
-    const d = this.get(receiptId);
+    const d = this.#state.get(receiptId) as Pick<Row, 'ofd_status' | 'attempts' | 'ticket' | 'last_error'> | undefined;
     if (!d) return undefined;
     const ofd: AckMessage['ofd'] = { status: d.ofd_status, attempts: d.attempts };
-    if (d.ticket) ofd.ticket = d.ticket;
+    if (d.ticket) ofd.ticket = JSON.parse(d.ticket) as OfdTicket;
     if (d.ofd_status === 'dead' && d.last_error) ofd.reason = d.last_error.slice(0, 500);
     return { v: 1, receipt_id: receiptId, hub_time: now.toISOString(), result, ofd };
   }
@@ -122,8 +132,8 @@ export class DocumentStore {
   }
 
   markConfirmed(receiptId: string, ticket: OfdTicket, now = new Date()): void {
-    this.db.prepare(`UPDATE hub_documents SET ofd_status = 'confirmed', ticket = ?, confirmed_at = ?, attempts = attempts + 1, last_error = NULL
-      WHERE receipt_id = ?`).run(JSON.stringify(ticket), now.toISOString(), receiptId);
+    this.db.prepare(`UPDATE hub_documents SET ofd_status = 'confirmed', ticket = ?, confirmed_at = ?, attempts = attempts + 1, last_error = NULL,
+      ack_due = 1 WHERE receipt_id = ?`).run(JSON.stringify(ticket), now.toISOString(), receiptId);
   }
 
   /** Records a failed attempt; returns the new attempt count. */
@@ -134,7 +144,18 @@ export class DocumentStore {
   }
 
   markDead(receiptId: string, reason: string): void {
-    this.db.prepare("UPDATE hub_documents SET ofd_status = 'dead', last_error = ? WHERE receipt_id = ?").run(reason.slice(0, 1000), receiptId);
+    this.db.prepare("UPDATE hub_documents SET ofd_status = 'dead', last_error = ?, ack_due = 1 WHERE receipt_id = ?").run(reason.slice(0, 1000), receiptId);
+  }
+
+  /** Documents whose box has not been sent their latest OFD state. */
+  dueAcks(limit = 1000): { receipt_id: string; store_id: string; box_id: string; ofd_status: OfdStatus }[] {
+    return this.db.prepare('SELECT receipt_id, store_id, box_id, ofd_status FROM hub_documents WHERE ack_due = 1 LIMIT ?').all(limit) as
+      { receipt_id: string; store_id: string; box_id: string; ofd_status: OfdStatus }[];
+  }
+
+  /** The broker took the ack for this state; a later state change sets ack_due again. */
+  ackSent(receiptId: string, status: OfdStatus): void {
+    this.db.prepare('UPDATE hub_documents SET ack_due = 0 WHERE receipt_id = ? AND ofd_status = ?').run(receiptId, status);
   }
 
   /** Operator re-drive: dead documents (all, or the given ones) go back to pending with a fresh budget. */

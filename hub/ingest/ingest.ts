@@ -71,6 +71,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
     client.on('connect', (ack) => {
       o.logger.info({ sessionPresent: ack.sessionPresent }, 'hub connected to broker');
       this.publishHubStatus({ ...initialStatus, at: new Date().toISOString() });
+      this.#resendDueAcks();
     });
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
@@ -94,6 +95,28 @@ export class Ingest extends EventEmitter<IngestEvents> {
     const ack = this.#opts.store.ackFor(receiptId, result);
     if (!ack || !this.#client) return;
     this.#client.publish(boxTopics(addr).ack, encodePayload(ackMessage, ack), { qos: 1 });
+  }
+
+  /**
+   * Sends a document's new OFD state (ticket or dead) to its box and clears the document's
+   * ack_due once the broker has acknowledged it. Unsent ones are resent on every (re)connect.
+   */
+  notifyBox(addr: BoxAddress, receiptId: string): void {
+    const ack = this.#opts.store.ackFor(receiptId, 'stored');
+    const c = this.#client;
+    if (!ack || !c?.connected) return;
+    c.publishAsync(boxTopics(addr).ack, encodePayload(ackMessage, ack), { qos: 1 })
+      .then(() => {
+        this.#opts.store.ackSent(receiptId, ack.ofd.status);
+        this.#opts.logger.debug({ receipt_id: receiptId, status: ack.ofd.status }, 'box notified of the OFD result');
+      })
+      .catch((err: Error) => this.#opts.logger.debug({ receipt_id: receiptId, err: err.message }, 'ack not taken by the broker; resent on reconnect'));
+  }
+
+  #resendDueAcks(): void {
+    const due = this.#opts.store.dueAcks(100_000);
+    if (due.length) this.#opts.logger.info({ count: due.length }, 'resending OFD results the boxes have not been sent');
+    for (const d of due) this.notifyBox({ store: d.store_id, box: d.box_id }, d.receipt_id);
   }
 
   publishHubStatus(status: HubStatusMessage): void {

@@ -39,7 +39,9 @@ describe('hub kill -9 in the middle of forwarding', () => {
     let box: MqttClient = await connectBox(hub.mqttUrl, 'box-1');
     await box.subscribeAsync(T.ack, { qos: 1 });
     const acks = new Map<string, AckMessage[]>();
+    let lastMessageAt = 0;
     const onAck = (topic: string, p: Buffer) => {
+      lastMessageAt = Date.now();
       const r = parsePayload(ackMessage, p);
       if (topic === T.ack && r.ok) acks.set(r.value.receipt_id, [...(acks.get(r.value.receipt_id) ?? []), r.value]);
     };
@@ -51,9 +53,7 @@ describe('hub kill -9 in the middle of forwarding', () => {
     await box.endAsync(true);
     await waitFor(() => ofd.stats().accepted >= 8, 15_000);
     await hub.kill9();
-    const atKill = ofd.stats().accepted;
-    expect(atKill).toBeLessThan(30);
-
+    expect(ofd.stats().accepted).toBeLessThan(30);
     hub = await startHubProcess(env);
     await waitFor(() => ofd.stats().accepted === 30, 20_000);
     expect(new Set(ofd.stats().order[TEST_FN]).size).toBe(30);
@@ -61,9 +61,22 @@ describe('hub kill -9 in the middle of forwarding', () => {
 
     // Reconnecting with the same client id and clean:false resumes the session: the tickets
     // queued while the box was away (some before the kill) are delivered now.
-    box = await connectBox(hub.mqttUrl, 'box-1');
-    box.on('message', onAck);
-    await waitFor(() => docs.every((d) => acks.get(d.receipt_id)?.some((a) => a.ofd.status === 'confirmed' && a.ofd.ticket)), 15_000);
+    box = await connectBox(hub.mqttUrl, 'box-1', {}, onAck);
+    const confirmed = (d: (typeof docs)[number]) => acks.get(d.receipt_id)?.some((a) => a.ofd.status === 'confirmed' && a.ofd.ticket);
+    // Let the resumed session drain, then do what the box uplink does on every reconnect:
+    // republish delivered documents still without a ticket. aedes sends PUBACK before it
+    // enqueues for offline subscribers, so an ack the hub published just before a kill -9 can
+    // be lost in the broker; the republished document gets the current state (with ticket).
+    const before = docs.filter((d) => confirmed(d)).length;
+    await waitFor(() => docs.filter((d) => confirmed(d)).length > before && Date.now() - lastMessageAt > 300, 10_000);
+    const resent = docs.filter((x) => !confirmed(x));
+    expect(resent.length).toBeLessThan(3);
+    for (const d of resent) await box.publishAsync(T.receipt, JSON.stringify(d), { qos: 1 });
+    await waitFor(() => docs.every(confirmed), 15_000, () => {
+      const missing = docs.filter((d) => !confirmed(d));
+      return `no ticket for FD ${missing.map((d) => d.fiscal.fd_number).join(',')}; ofd: ${JSON.stringify(ofd.stats())}`;
+    });
+    expect(ofd.stats().accepted).toBe(30);
     await box.endAsync(true);
   }, 60_000);
 });

@@ -28,8 +28,10 @@ export async function brokerFixture(dbFile: string, boxes: [string, string][] = 
   return { db, registry, broker, dbFile, async close() { await broker.close(); db.close(); } };
 }
 
-export async function connectBox(url: string, box: string, opts: mqtt.IClientOptions = {}): Promise<MqttClient> {
+/** `onMessage` is attached before CONNACK: a resumed session delivers its queue right after it. */
+export async function connectBox(url: string, box: string, opts: mqtt.IClientOptions = {}, onMessage?: (topic: string, payload: Buffer) => void): Promise<MqttClient> {
   const c = mqtt.connect(url, { clientId: box, username: box, password: BOX_SECRET, clean: false, protocolVersion: 4, reconnectPeriod: 100, ...opts });
+  if (onMessage) c.on('message', onMessage);
   await new Promise<void>((resolve, reject) => {
     c.once('connect', () => resolve());
     c.once('error', reject);
@@ -48,10 +50,11 @@ export function nextMessage(c: MqttClient, topic: string, pred: (payload: Buffer
   });
 }
 
-export async function waitFor(cond: () => boolean, timeoutMs = 10_000, stepMs = 20): Promise<void> {
+export async function waitFor(cond: () => boolean, timeoutMs = 10_000, why: () => string | Promise<string> = () => ''): Promise<void> {
   const end = Date.now() + timeoutMs;
+  const stepMs = 20;
   while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
+    if (Date.now() > end) throw new Error(`condition not met in ${timeoutMs} ms ${await why()}`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }

@@ -15,12 +15,19 @@ export interface HubProcess { child: ChildProcess; httpUrl: string; mqttUrl: str
 
 export async function startHubProcess(env: Record<string, string>): Promise<HubProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'hub/main.ts'], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, LOG_LEVEL: process.env.TEST_HUB_LOG ? 'debug' : 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
   child.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
+  // TEST_HUB_LOG=file keeps the child's logs for a post-mortem of a failed run.
+  if (process.env.TEST_HUB_LOG) {
+    const { appendFileSync } = await import('node:fs');
+    const file = process.env.TEST_HUB_LOG;
+    child.stdout?.on('data', (d: Buffer) => appendFileSync(file, d));
+    child.stderr?.on('data', (d: Buffer) => appendFileSync(file, d));
+  }
   const urls = await new Promise<{ http: string; mqtt: string }>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`hub did not start in time: ${out}${err}`)), 20_000);
     child.stdout?.on('data', (d: Buffer) => {

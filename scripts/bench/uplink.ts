@@ -1,0 +1,100 @@
+// `npm run bench:uplink`: in one run, (1) raw broker QoS 1 throughput: publisher -> embedded
+// aedes (durable SQLite persistence, as the hub runs it) -> one persistent QoS 1 subscriber;
+// (2) hub ingest throughput: the same publisher -> broker -> hub ingest (validate, dedupe,
+// durable insert) -> ack received back by the publisher. The 10k box drain is added when the
+// box uplink exists (drain_10k_s: null until then). Last line: one JSON object.
+// Env: BENCH_N (messages, default 5000), BENCH_WINDOW (QoS 1 in flight, default 200).
+import mqtt, { type MqttClient } from 'mqtt';
+import { join } from 'node:path';
+import { silentLogger } from '../../shared/logger.js';
+import { openDatabase } from '../../shared/db.js';
+import { BoxRegistry } from '../../hub/broker/box-registry.js';
+import { startBroker } from '../../hub/broker/broker.js';
+import { DocumentStore } from '../../hub/ingest/document-store.js';
+import { Ingest } from '../../hub/ingest/ingest.js';
+import { boxTopics } from '../../shared/mqtt/topics.js';
+import { makeDocument } from '../../tests/support/documents.js';
+import { tempDir } from '../../tests/support/hub-fixture.js';
+import { machineFacts } from './machine.js';
+
+const N = Number(process.env.BENCH_N ?? 5000);
+const WINDOW = Number(process.env.BENCH_WINDOW ?? 200);
+/** Rounds alternate raw and ingest so a busy neighbour on the machine hits both alike; medians are reported. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const SECRET = 'bench-secret-123';
+const T = boxTopics({ store: 'store-1', box: 'box-1' });
+
+async function client(url: string, id: string, user: string): Promise<MqttClient> {
+  const c = mqtt.connect(url, { clientId: id, username: user, password: SECRET, clean: false, protocolVersion: 4, reconnectPeriod: 0 });
+  await new Promise<void>((res, rej) => { c.once('connect', () => res()); c.once('error', rej); });
+  return c;
+}
+
+/** Publishes all payloads QoS 1 with at most WINDOW unacknowledged. */
+async function publishAll(c: MqttClient, payloads: string[]): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: WINDOW }, async () => {
+    while (next < payloads.length) {
+      const p = payloads[next++]!;
+      await c.publishAsync(T.receipt, p, { qos: 1 });
+    }
+  }));
+}
+
+async function run(dir: string, mode: 'raw' | 'ingest', round: number) {
+  const db = openDatabase(join(dir, `${mode}-${round}.db`));
+  const registry = new BoxRegistry(db);
+  registry.upsertService('_hub', SECRET);
+  registry.upsertBox('store-1', 'box-1', SECRET);
+  const broker = await startBroker({ db, registry, logger: silentLogger() });
+  const payloads = Array.from({ length: N }, () => JSON.stringify(makeDocument()));
+  const pub = await client(broker.url, 'box-1', 'box-1');
+  let done!: () => void;
+  const finished = new Promise<void>((r) => { done = r; });
+  let count = 0;
+  let stop: () => Promise<void>;
+  if (mode === 'raw') {
+    const sub = await client(broker.url, '_bench-sub', '_hub');
+    await sub.subscribeAsync(T.receipt, { qos: 1 });
+    sub.on('message', () => { if (++count === N) done(); });
+    stop = () => sub.endAsync(true);
+  } else {
+    const store = new DocumentStore(db);
+    const ingest = new Ingest({ url: broker.url, username: '_hub', password: SECRET, store, logger: silentLogger() });
+    await ingest.start({ v: 1, state: 'online', at: new Date().toISOString() });
+    await pub.subscribeAsync(T.ack, { qos: 1 });
+    pub.on('message', (topic) => { if (topic === T.ack && ++count === N) done(); });
+    stop = () => ingest.stop();
+  }
+  const t0 = performance.now();
+  await publishAll(pub, payloads);
+  await finished;
+  const seconds = (performance.now() - t0) / 1000;
+  await stop();
+  await pub.endAsync(true);
+  await broker.close();
+  db.close();
+  return N / seconds;
+}
+
+const tmp = tempDir('bench-uplink-');
+try {
+  console.log('machine:', JSON.stringify(machineFacts(tmp.dir)));
+  console.log(`messages: ${N}, publisher window: ${WINDOW}, payload ~${JSON.stringify(makeDocument()).length} bytes`);
+  const raws: number[] = [];
+  const ingests: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    raws.push(await run(tmp.dir, 'raw', r));
+    ingests.push(await run(tmp.dir, 'ingest', r));
+    console.log(`round ${r + 1}: raw broker ${raws.at(-1)!.toFixed(0)} msg/s, hub ingest ${ingests.at(-1)!.toFixed(0)} msg/s`);
+  }
+  const broker = median(raws);
+  const ingest = median(ingests);
+  console.log(`raw broker QoS 1 (durable aedes, 1 persistent subscriber), median: ${broker.toFixed(0)} msg/s`);
+  console.log(`hub ingest (validate + dedupe + durable insert + ack back to the box), median: ${ingest.toFixed(0)} msg/s`);
+  console.log(JSON.stringify({ broker_msgs_per_s: Math.round(broker), hub_ingest_per_s: Math.round(ingest), ratio: Number((ingest / broker).toFixed(2)), drain_10k_s: null, n: N, rounds: ROUNDS }));
+} finally {
+  tmp.cleanup();
+}
+process.exit(0);
