@@ -2,7 +2,7 @@
 // the DLQ of messages it could not accept. One SQLite file (WAL, synchronous=FULL); inserts
 // from one burst share a transaction (the ingest batches them).
 import { migrate, type Db } from '../../shared/db.js';
-import type { AckMessage, OfdStatus, OfdTicket, ReceiptMessage } from '../../shared/mqtt/messages.js';
+import type { OfdStatus, OfdTicket, ReceiptAck, ReceiptMessage } from '../../shared/mqtt/messages.js';
 
 const MIGRATIONS = [{
   version: 1,
@@ -102,13 +102,13 @@ export class DocumentStore {
   }
 
   /** The ack for a stored document: its current OFD state, ticket included once known. */
-  ackFor(receiptId: string, result: AckMessage['result'], now = new Date()): AckMessage | undefined {
+  ackFor(receiptId: string, result: ReceiptAck['result']): ReceiptAck | undefined {
     const d = this.#state.get(receiptId) as Pick<Row, 'ofd_status' | 'attempts' | 'ticket' | 'last_error'> | undefined;
     if (!d) return undefined;
-    const ofd: AckMessage['ofd'] = { status: d.ofd_status, attempts: d.attempts };
+    const ofd: ReceiptAck['ofd'] = { status: d.ofd_status, attempts: d.attempts };
     if (d.ticket) ofd.ticket = JSON.parse(d.ticket) as OfdTicket;
     if (d.ofd_status === 'dead' && d.last_error) ofd.reason = d.last_error.slice(0, 500);
-    return { v: 1, receipt_id: receiptId, hub_time: now.toISOString(), result, ofd };
+    return { receipt_id: receiptId, result, ofd };
   }
 
   /**

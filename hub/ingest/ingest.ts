@@ -12,7 +12,8 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../../shared/logger.js';
 import {
   ackMessage, boxStatusMessage, encodePayload, heartbeatMessage, hubStatusMessage, parsePayload, powerMessage, receiptMessage,
-  type BoxStatusMessage, type HeartbeatMessage, type HubStatusMessage, type PowerMessage, type ReceiptMessage,
+  MAX_ACKS_PER_MESSAGE, type BoxStatusMessage, type HeartbeatMessage, type HubStatusMessage, type PowerMessage, type ReceiptAck,
+  type ReceiptMessage,
 } from '../../shared/mqtt/messages.js';
 import { boxTopics, HUB_STATUS_TOPIC, HUB_SUBSCRIPTIONS, parseBoxTopic, type BoxAddress } from '../../shared/mqtt/topics.js';
 import type { DocumentStore } from './document-store.js';
@@ -44,6 +45,8 @@ export class Ingest extends EventEmitter<IngestEvents> {
   #batch: Pending[] = [];
   #scheduled = false;
   #stats = { received: 0, stored: 0, duplicates: 0, malformed: 0 };
+  readonly #acks = new Map<string, { addr: BoxAddress; entries: ReceiptAck[]; due: ReceiptAck[] }>();
+  #acksScheduled = false;
 
   constructor(opts: IngestOptions) {
     super();
@@ -87,14 +90,14 @@ export class Ingest extends EventEmitter<IngestEvents> {
     if (!c) return;
     this.#client = null;
     if (this.#scheduled) this.#flush();
+    if (this.#acksScheduled) this.#flushAcks();
     if (graceful) this.publishHubStatus({ v: 1, state: 'offline', at: new Date().toISOString() });
     await c.endAsync(!graceful);
   }
 
+  /** Queues the document's current state for its box; sent with the rest of this turn's acks. */
   publishAck(addr: BoxAddress, receiptId: string, result: 'stored' | 'duplicate'): void {
-    const ack = this.#opts.store.ackFor(receiptId, result);
-    if (!ack || !this.#client) return;
-    this.#client.publish(boxTopics(addr).ack, encodePayload(ackMessage, ack), { qos: 1 });
+    this.#queueAck(addr, receiptId, result, false);
   }
 
   /**
@@ -102,15 +105,42 @@ export class Ingest extends EventEmitter<IngestEvents> {
    * ack_due once the broker has acknowledged it. Unsent ones are resent on every (re)connect.
    */
   notifyBox(addr: BoxAddress, receiptId: string): void {
-    const ack = this.#opts.store.ackFor(receiptId, 'stored');
+    this.#queueAck(addr, receiptId, 'stored', true);
+  }
+
+  #queueAck(addr: BoxAddress, receiptId: string, result: 'stored' | 'duplicate', clearsDue: boolean): void {
+    const entry = this.#opts.store.ackFor(receiptId, result);
+    if (!entry) return;
+    const key = `${addr.store}/${addr.box}`;
+    let box = this.#acks.get(key);
+    if (!box) this.#acks.set(key, box = { addr, entries: [], due: [] });
+    box.entries.push(entry);
+    if (clearsDue) box.due.push(entry);
+    if (!this.#acksScheduled) {
+      this.#acksScheduled = true;
+      setImmediate(() => this.#flushAcks());
+    }
+  }
+
+  #flushAcks(): void {
+    this.#acksScheduled = false;
+    const boxes = [...this.#acks.values()];
+    this.#acks.clear();
     const c = this.#client;
-    if (!ack || !c?.connected) return;
-    c.publishAsync(boxTopics(addr).ack, encodePayload(ackMessage, ack), { qos: 1 })
-      .then(() => {
-        this.#opts.store.ackSent(receiptId, ack.ofd.status);
-        this.#opts.logger.debug({ receipt_id: receiptId, status: ack.ofd.status }, 'box notified of the OFD result');
-      })
-      .catch((err: Error) => this.#opts.logger.debug({ receipt_id: receiptId, err: err.message }, 'ack not taken by the broker; resent on reconnect'));
+    if (!c) return;
+    const hubTime = new Date().toISOString();
+    for (const { addr, entries, due } of boxes) {
+      for (let i = 0; i < entries.length; i += MAX_ACKS_PER_MESSAGE) {
+        const chunk = entries.slice(i, i + MAX_ACKS_PER_MESSAGE);
+        const dueHere = due.filter((d) => chunk.includes(d));
+        c.publishAsync(boxTopics(addr).ack, encodePayload(ackMessage, { v: 1, hub_time: hubTime, acks: chunk }), { qos: 1 })
+          .then(() => {
+            for (const d of dueHere) this.#opts.store.ackSent(d.receipt_id, d.ofd.status);
+            if (dueHere.length) this.#opts.logger.debug({ count: dueHere.length, box: addr.box }, 'box notified of OFD results');
+          })
+          .catch((err: Error) => this.#opts.logger.debug({ err: err.message, box: addr.box }, 'acks not taken by the broker; OFD results are resent on reconnect'));
+      }
+    }
   }
 
   #resendDueAcks(): void {

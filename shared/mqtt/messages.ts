@@ -87,15 +87,9 @@ export const ofdTicket = z.strictObject({
 });
 export type OfdTicket = z.infer<typeof ofdTicket>;
 
-/**
- * hub -> box, topic .../ack, QoS 1. The hub's latest word on one receipt: sent when the
- * document is stored (ofd.status pending) and again when the OFD confirms it (with the
- * ticket) or gives up (dead). A republished duplicate gets the current state again.
- */
-export const ackMessage = z.strictObject({
-  v: z.literal(CONTRACT_VERSION),
+/** The hub's latest word on one receipt (one entry of an ack message). */
+export const receiptAck = z.strictObject({
   receipt_id: z.uuid(),
-  hub_time: isoTime,
   result: z.enum(['stored', 'duplicate']),
   ofd: z.strictObject({
     status: z.enum(OFD_STATUSES),
@@ -103,6 +97,23 @@ export const ackMessage = z.strictObject({
     ticket: ofdTicket.optional(),
     reason: z.string().max(500).optional(),
   }),
+});
+export type ReceiptAck = z.infer<typeof receiptAck>;
+
+/** Most entries in one ack message (keeps a message well under 1 MB with tickets). */
+export const MAX_ACKS_PER_MESSAGE = 200;
+
+/**
+ * hub -> box, topic .../ack, QoS 1. A batch of per-receipt entries: each is sent when the
+ * document is stored (ofd.status pending), again when the OFD confirms it (with the ticket) or
+ * the hub gives up (dead), and again for every republished duplicate (current state). Entries
+ * of one event-loop turn share a message, so a drain of thousands of documents does not cost
+ * thousands of broker round trips.
+ */
+export const ackMessage = z.strictObject({
+  v: z.literal(CONTRACT_VERSION),
+  hub_time: isoTime,
+  acks: z.array(receiptAck).min(1).max(MAX_ACKS_PER_MESSAGE),
 });
 export type AckMessage = z.infer<typeof ackMessage>;
 

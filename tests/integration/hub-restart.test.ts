@@ -5,10 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { startTestOfd, type TestOfd } from '../../hardware/sim/ofd/server.js';
-import { ackMessage, parsePayload, type AckMessage } from '../../shared/mqtt/messages.js';
+import type { ReceiptAck } from '../../shared/mqtt/messages.js';
 import { boxTopics } from '../../shared/mqtt/topics.js';
 import { makeDocument, TEST_FN, TEST_FN_KEY } from '../support/documents.js';
-import { BOX_SECRET, connectBox, SERVICE_SECRET, tempDir, waitFor } from '../support/hub-fixture.js';
+import { ackEntries, BOX_SECRET, connectBox, SERVICE_SECRET, tempDir, waitFor } from '../support/hub-fixture.js';
 import { freePort, startHubProcess, type HubProcess } from '../support/hub-process.js';
 
 const T = boxTopics({ store: 'store-1', box: 'box-1' });
@@ -38,12 +38,12 @@ describe('hub kill -9 in the middle of forwarding', () => {
     await ofd.setFault({ mode: 'slow', delay_ms: 60 });
     let box: MqttClient = await connectBox(hub.mqttUrl, 'box-1');
     await box.subscribeAsync(T.ack, { qos: 1 });
-    const acks = new Map<string, AckMessage[]>();
+    const acks = new Map<string, ReceiptAck[]>();
     let lastMessageAt = 0;
     const onAck = (topic: string, p: Buffer) => {
       lastMessageAt = Date.now();
-      const r = parsePayload(ackMessage, p);
-      if (topic === T.ack && r.ok) acks.set(r.value.receipt_id, [...(acks.get(r.value.receipt_id) ?? []), r.value]);
+      if (topic !== T.ack) return;
+      for (const a of ackEntries(p)) acks.set(a.receipt_id, [...(acks.get(a.receipt_id) ?? []), a]);
     };
     box.on('message', onAck);
     const docs = Array.from({ length: 30 }, (_, i) => makeDocument({ fd: 9000 + i }));

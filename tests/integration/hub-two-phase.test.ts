@@ -2,23 +2,13 @@
 // box; an OFD outage opens the breaker and buffers at the hub; recovery syncs everything once.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import { ackMessage, hubStatusMessage, parsePayload, type AckMessage } from '../../shared/mqtt/messages.js';
+import { hubStatusMessage, parsePayload } from '../../shared/mqtt/messages.js';
 import { boxTopics, HUB_STATUS_TOPIC } from '../../shared/mqtt/topics.js';
 import { makeDocument } from '../support/documents.js';
-import { connectBox, nextMessage, waitFor } from '../support/hub-fixture.js';
+import { collectAcks, connectBox, nextMessage, waitFor } from '../support/hub-fixture.js';
 import { hubStack, OPERATOR_TOKEN, type HubStack } from '../support/hub-stack.js';
 
 const T = boxTopics({ store: 'store-1', box: 'box-1' });
-
-function collectAcks(c: MqttClient): Map<string, AckMessage[]> {
-  const acks = new Map<string, AckMessage[]>();
-  c.on('message', (topic, p) => {
-    if (topic !== T.ack) return;
-    const r = parsePayload(ackMessage, p);
-    if (r.ok) acks.set(r.value.receipt_id, [...(acks.get(r.value.receipt_id) ?? []), r.value]);
-  });
-  return acks;
-}
 
 describe('hub: ingest -> OFD -> ticket back to the box', () => {
   let s: HubStack;
@@ -31,7 +21,7 @@ describe('hub: ingest -> OFD -> ticket back to the box', () => {
   afterEach(async () => { await box.endAsync(true); await s.close(); });
 
   it('test_phase2_syncs_when_online: each document is acked, forwarded once and its ticket comes back', async () => {
-    const acks = collectAcks(box);
+    const acks = collectAcks(box, T.ack);
     const docs = Array.from({ length: 10 }, () => makeDocument());
     for (const d of docs) await box.publishAsync(T.receipt, JSON.stringify(d), { qos: 1 });
     await waitFor(() => docs.every((d) => acks.get(d.receipt_id)?.some((a) => a.ofd.status === 'confirmed')));

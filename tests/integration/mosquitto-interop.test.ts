@@ -4,10 +4,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { MqttClient } from 'mqtt';
-import { ackMessage, boxStatusMessage, hubStatusMessage, parsePayload } from '../../shared/mqtt/messages.js';
+import { boxStatusMessage, hubStatusMessage, parsePayload } from '../../shared/mqtt/messages.js';
 import { boxTopics, HUB_STATUS_TOPIC } from '../../shared/mqtt/topics.js';
 import { makeDocument } from '../support/documents.js';
-import { BOX_SECRET, connectBox, nextMessage, SERVICE_SECRET, tempDir } from '../support/hub-fixture.js';
+import { ackEntries, BOX_SECRET, connectBox, nextMessage, SERVICE_SECRET, tempDir } from '../support/hub-fixture.js';
 import { hubStack, type HubStack } from '../support/hub-stack.js';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
 
@@ -31,13 +31,10 @@ describe('hub against a real Mosquitto broker', () => {
 
   it('a document published to Mosquitto is stored, forwarded and its ticket comes back', async () => {
     const doc = makeDocument();
-    const confirmed = nextMessage(box, T.ack, (p) => {
-      const r = parsePayload(ackMessage, p);
-      return r.ok && r.value.receipt_id === doc.receipt_id && r.value.ofd.status === 'confirmed';
-    });
+    const confirmed = nextMessage(box, T.ack, (p) => ackEntries(p).some((a) => a.receipt_id === doc.receipt_id && a.ofd.status === 'confirmed'));
     await box.publishAsync(T.receipt, JSON.stringify(doc), { qos: 1 });
-    const r = parsePayload(ackMessage, await confirmed);
-    expect(r.ok && r.value.ofd.ticket?.fd_number).toBe(doc.fiscal.fd_number);
+    const entry = ackEntries(await confirmed).find((a) => a.receipt_id === doc.receipt_id);
+    expect(entry?.ofd.ticket?.fd_number).toBe(doc.fiscal.fd_number);
     expect(s.ofd.stats()).toMatchObject({ accepted: 1, duplicates: 0 });
   });
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { openDatabase, type Db } from '../../shared/db.js';
 import { silentLogger } from '../../shared/logger.js';
 import { BoxRegistry } from '../../hub/broker/box-registry.js';
+import { ackMessage, parsePayload, type ReceiptAck } from '../../shared/mqtt/messages.js';
 import { startBroker, type RunningBroker } from '../../hub/broker/broker.js';
 
 export const SERVICE_USER = '_hub';
@@ -57,4 +58,20 @@ export async function waitFor(cond: () => boolean, timeoutMs = 10_000, why: () =
     if (Date.now() > end) throw new Error(`condition not met in ${timeoutMs} ms ${await why()}`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
+}
+
+/** The per-receipt entries of an ack message; [] for anything that is not one. */
+export function ackEntries(payload: Buffer): ReceiptAck[] {
+  const r = parsePayload(ackMessage, payload);
+  return r.ok ? r.value.acks : [];
+}
+
+/** Collects every ack entry a box client receives, by receipt id. */
+export function collectAcks(c: MqttClient, ackTopic: string): Map<string, ReceiptAck[]> {
+  const acks = new Map<string, ReceiptAck[]>();
+  c.on('message', (topic, p) => {
+    if (topic !== ackTopic) return;
+    for (const a of ackEntries(p)) acks.set(a.receipt_id, [...(acks.get(a.receipt_id) ?? []), a]);
+  });
+  return acks;
 }

@@ -50,7 +50,8 @@ describe('payload schemas', () => {
   });
 
   it('a sender cannot emit what a receiver would refuse', () => {
-    expect(() => encodePayload(ackMessage, { v: 1, receipt_id: 'nope', hub_time: 'now', result: 'stored', ofd: { status: 'pending', attempts: 0 } })).toThrow();
+    expect(() => encodePayload(ackMessage, { v: 1, hub_time: 'now', acks: [{ receipt_id: 'nope', result: 'stored', ofd: { status: 'pending', attempts: 0 } }] })).toThrow();
+    expect(() => encodePayload(ackMessage, { v: 1, hub_time: new Date().toISOString(), acks: [] })).toThrow();
   });
 
   it('telemetry tolerates unknown fields from a newer box and fills defaults', () => {
