@@ -3,7 +3,7 @@
 // (WAL, synchronous=FULL) before the promise aedes waits on resolves. aedes sends PUBACK only
 // after outgoingEnqueueCombi resolves, so a QoS 1 message the broker acknowledged is on disk
 // for every persistent subscriber. Writes issued in the same tick share one transaction
-// (group commit), which keeps one fsync per burst instead of one per message.
+// (group commit, shared with the ingest), which keeps one fsync per burst instead of one per message.
 //
 // Why not aedes-persistence-level: it needs a LevelDB native build and was only seen to keep
 // state across a graceful restart; this one is tested across kill -9 (tests/integration).
@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../../shared/db.js';
 import { migrate } from '../../shared/db.js';
+import { groupCommitFor, type GroupCommit } from '../db/group-commit.js';
 
 const require = createRequire(import.meta.url);
 const MemoryPersistence = require('aedes-persistence/asyncPersistence.js') as new (opts?: object) => MemoryBase;
@@ -77,9 +78,7 @@ type Op = () => void;
 
 export class SqlitePersistence extends MemoryPersistence {
   readonly #db: Db;
-  #ops: Op[] = [];
-  #waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
-  #scheduled = false;
+  readonly #commit: GroupCommit;
   #restoring = false;
   #closed = false;
   readonly #stmts = new Map<string, Statement>();
@@ -94,33 +93,14 @@ export class SqlitePersistence extends MemoryPersistence {
   constructor(db: Db) {
     super();
     this.#db = db;
+    this.#commit = groupCommitFor(db);
     migrate(db, 'mqtt', MIGRATIONS);
   }
 
   /** Queues a write; resolves once the transaction holding it has committed. */
   #write(op: Op): Promise<void> {
     if (this.#restoring || this.#closed) return Promise.resolve();
-    this.#ops.push(op);
-    const p = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(() => this.#flush());
-    }
-    return p;
-  }
-
-  #flush(): void {
-    this.#scheduled = false;
-    const ops = this.#ops;
-    const waiters = this.#waiters;
-    this.#ops = [];
-    this.#waiters = [];
-    try {
-      this.#db.transaction(() => { for (const op of ops) op(); })();
-      for (const w of waiters) w.resolve();
-    } catch (err) {
-      for (const w of waiters) w.reject(err);
-    }
+    return this.#commit.run(op);
   }
 
   override async setup(broker: unknown): Promise<void> {
@@ -261,7 +241,7 @@ export class SqlitePersistence extends MemoryPersistence {
   }
 
   override async destroy(): Promise<void> {
-    if (this.#scheduled) this.#flush();
+    this.#commit.flush();
     this.#closed = true;
     await super.destroy();
   }

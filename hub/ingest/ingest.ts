@@ -16,6 +16,7 @@ import {
   type ReceiptMessage,
 } from '../../shared/mqtt/messages.js';
 import { boxTopics, HUB_STATUS_TOPIC, HUB_SUBSCRIPTIONS, parseBoxTopic, type BoxAddress } from '../../shared/mqtt/topics.js';
+import { groupCommitFor } from '../db/group-commit.js';
 import type { DocumentStore } from './document-store.js';
 
 export interface IngestOptions {
@@ -90,6 +91,8 @@ export class Ingest extends EventEmitter<IngestEvents> {
     if (!c) return;
     this.#client = null;
     if (this.#scheduled) this.#flush();
+    groupCommitFor(this.#opts.store.db).flush();
+    await new Promise((r) => setImmediate(r));
     if (this.#acksScheduled) this.#flushAcks();
     if (graceful) this.publishHubStatus({ v: 1, state: 'offline', at: new Date().toISOString() });
     await c.endAsync(!graceful);
@@ -223,14 +226,15 @@ export class Ingest extends EventEmitter<IngestEvents> {
     const batch = this.#batch;
     this.#batch = [];
     if (!batch.length) return;
-    let fresh: boolean[];
-    try {
-      fresh = this.#opts.store.insertMany(batch.map((b) => b.msg));
-    } catch (err) {
-      // Not acked: the box will republish. Log loudly; the disk may be full.
-      this.#opts.logger.error({ err: (err as Error).message, count: batch.length }, 'could not store documents; boxes will resend');
-      return;
-    }
+    groupCommitFor(this.#opts.store.db).run(() => this.#opts.store.insertMany(batch.map((b) => b.msg)))
+      .then((fresh) => this.#afterStore(batch, fresh))
+      .catch((err: Error) => {
+        // Not acked: the box will republish. Log loudly; the disk may be full.
+        this.#opts.logger.error({ err: err.message, count: batch.length }, 'could not store documents; boxes will resend');
+      });
+  }
+
+  #afterStore(batch: Pending[], fresh: boolean[]): void {
     let stored = 0;
     batch.forEach((b, i) => {
       const isNew = fresh[i] ?? false;
