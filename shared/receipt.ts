@@ -30,7 +30,12 @@ export type ReceiptType = (typeof RECEIPT_TYPES)[number];
 export const TENDERS = ['cash', 'card'] as const;
 export type Tender = (typeof TENDERS)[number];
 
-const rubles = z.union([z.number(), z.string()]).transform((v, ctx) => {
+// A missing or non-numeric value gets a plain message instead of zod's bare "Invalid input".
+const numberish = (what: string) => z.union([z.number(), z.string()], {
+  error: (iss) => (iss.input === undefined ? 'is required' : `must be ${what} (a JSON number or a decimal string)`),
+});
+
+const rubles = numberish('an amount in rubles').transform((v, ctx) => {
   const k = rublesToKopecks(v);
   if (k === null) {
     ctx.addIssue({ code: 'custom', message: 'must be a non-negative amount in rubles with at most 2 decimals' });
@@ -39,7 +44,7 @@ const rubles = z.union([z.number(), z.string()]).transform((v, ctx) => {
   return k;
 });
 
-const quantity = z.union([z.number(), z.string()]).transform((v, ctx) => {
+const quantity = numberish('a quantity').transform((v, ctx) => {
   const m = quantityToMilli(v);
   if (m === null || m === 0) {
     ctx.addIssue({ code: 'custom', message: 'must be a positive quantity with at most 3 decimals, up to 99999.999' });

@@ -1,0 +1,128 @@
+// The POST /v1/kkt/receipt use case: idempotency -> validate -> HLC stamp + durable insert
+// (group commit) -> fiscalise -> the response, which is stored for replays.
+import type { Logger } from '../../shared/logger.js';
+import { Problem } from '../../shared/http/problem.js';
+import { normaliseReceipt, type VatCode } from '../../shared/receipt.js';
+import type { ReceiptBuffer, StoredReceipt, StoredResponse } from '../buffer/receipt-buffer.js';
+import { BufferError } from '../buffer/receipt-buffer.js';
+import type { Fiscaliser, FiscalResult } from '../fiscal/fiscaliser.js';
+import { fingerprint, keyReusedProblem, type InFlightKeys } from './idempotency.js';
+import { acceptedBody } from './receipt-view.js';
+
+/** The answer while the receipt is stored but not (yet) printed. */
+export const BUFFERED_MESSAGE = 'stored durably; not printed yet';
+
+export interface AcceptDeps {
+  buffer: ReceiptBuffer;
+  fiscaliser: Fiscaliser;
+  inFlight: InFlightKeys;
+  defaultVat: VatCode;
+  log: Logger;
+}
+
+export interface AcceptOutcome {
+  response: StoredResponse;
+  receiptId: string;
+  replayed: boolean;
+}
+
+export async function acceptReceipt(deps: AcceptDeps, key: string, body: unknown): Promise<AcceptOutcome> {
+  const hash = fingerprint(body);
+  // Claimed first: while the first request is still printing, its stored response is only
+  // provisional, so a retry gets 409 rather than a half-finished answer.
+  const release = deps.inFlight.claim(key);
+  try {
+    const prior = replay(deps.buffer, key, hash);
+    if (prior) {
+      // Not fiscalised yet (the printer failed, or the box restarted mid-print): the retry
+      // prints it now. The fiscaliser asks the FN first if a close may have gone through.
+      const existing = deps.buffer.get(prior.receiptId);
+      if (existing && (existing.status === 'print_failed' || (existing.status === 'buffered' && deps.fiscaliser.printsBufferedOnRetry))) {
+        return { response: await fiscalise(deps, existing), receiptId: existing.id, replayed: false };
+      }
+      return prior;
+    }
+    const n = normaliseReceipt(body, { defaultVat: deps.defaultVat });
+    if (!n.ok) {
+      throw new Problem(422, 'invalid-receipt', 'Invalid receipt', `${n.errors.length} field(s) are invalid: ${n.errors.map((e) => e.field).join(', ')}`, { errors: n.errors });
+    }
+    let stored: StoredReceipt;
+    try {
+      stored = await deps.buffer.insertBatched({
+        idempotencyKey: key, requestHash: hash, receipt: n.receipt,
+        response: (r) => ({ status: 201, body: acceptedBody(r, { message: BUFFERED_MESSAGE }) }),
+      });
+    } catch (err) {
+      if (err instanceof BufferError && err.code === 'duplicate_key') {
+        const r = replay(deps.buffer, key, hash);
+        if (r) return r;
+      }
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('SQLITE_')) {
+        // Disk full, read-only or I/O error: say plainly that nothing was stored, so the POS
+        // retries (same key) or falls back, and never believes the sale is safe.
+        deps.log.error({ err, idempotency_key: key }, 'receipt NOT stored');
+        throw new Problem(503, 'storage-unavailable', 'Receipt not stored',
+          `the box could not store the receipt (${code}); nothing was saved, retry with the same Idempotency-Key`, {}, { 'Retry-After': '5' });
+      }
+      throw err;
+    }
+    deps.log.info({ receipt_id: stored.id, hlc: stored.hlc, pos_id: stored.posId, total: stored.total }, 'receipt buffered');
+    const response = await fiscalise(deps, stored);
+    return { response, receiptId: stored.id, replayed: false };
+  } finally {
+    release();
+  }
+}
+
+function replay(buffer: ReceiptBuffer, key: string, hash: string): AcceptOutcome | null {
+  const existing = buffer.getByIdempotencyKey(key);
+  if (!existing) return null;
+  if (existing.requestHash !== hash) throw keyReusedProblem();
+  // A crash between insert and storing the response cannot happen (same transaction), but a
+  // missing response is rebuilt from the row rather than failing the POS.
+  const response = existing.response ?? { status: 201, body: acceptedBody(existing) };
+  return { response, receiptId: existing.id, replayed: true };
+}
+
+async function fiscalise(deps: AcceptDeps, stored: StoredReceipt): Promise<StoredResponse> {
+  let result: FiscalResult;
+  try {
+    result = await deps.fiscaliser.fiscalise(stored);
+  } catch (err) {
+    result = { status: 'print_failed', error: (err as Error).message };
+  }
+  // Still buffered: the response stored with the insert is already the right one, and not
+  // writing again keeps one fsync per group commit instead of one per sale.
+  if (result.status === 'buffered') {
+    deps.log.debug({ receipt_id: stored.id, reason: result.reason }, 'receipt left buffered');
+    return stored.response ?? { status: 201, body: acceptedBody(stored, { message: BUFFERED_MESSAGE }) };
+  }
+  const { buffer } = deps;
+  if (result.status === 'printed') {
+    const fiscal = result.fiscal;
+    // Settled meanwhile (the FN said a lost close went through): its answer is already stored.
+    const now = buffer.get(stored.id);
+    if (now?.status === 'printed') return now.response ?? { status: 201, body: acceptedBody(now, { fiscal: now.fiscalData }) };
+    // Status change and the replayable response commit together (one transaction).
+    return buffer.db.transaction((): StoredResponse => {
+      const response = { status: 201, body: acceptedBody(buffer.markPrinted(stored.id, fiscal), { fiscal }) };
+      buffer.saveResponse(stored.id, response);
+      return response;
+    })();
+  }
+  deps.log.warn({ receipt_id: stored.id, error: result.error }, 'print failed; receipt kept for retry');
+  const current = buffer.get(stored.id);
+  if (current?.status === 'print_failed') buffer.incrementRetry(stored.id, result.error);
+  else buffer.markPrintFailed(stored.id, result.error);
+  // The stored response stays the "buffered" one: a replay of this key prints again rather
+  // than repeating the failure.
+  const p = result.problem ?? new Problem(503, 'print-failed', 'Receipt not printed', `${result.error}. Retry with the same Idempotency-Key once the printer is ready.`, { fiscalised: false });
+  throw new Problem(p.status, p.body.type.split('/').pop() ?? 'print-failed', p.body.title, p.body.detail,
+    { ...withoutBase(p.body), receipt_id: stored.id, receipt_status: 'print_failed' }, p.headers);
+}
+
+function withoutBase(body: Record<string, unknown>): Record<string, unknown> {
+  const { type: _t, title: _ti, status: _s, detail: _d, ...rest } = body;
+  return rest;
+}

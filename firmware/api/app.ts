@@ -1,0 +1,65 @@
+// The LAN API wiring: problem+json outermost, metrics, auth for /v1, a bounded JSON body
+// parser, then the routes. /health and /metrics are open: a load balancer, systemd and
+// Prometheus probe them without a POS token, and they reveal no receipt data.
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { Logger } from '../../shared/logger.js';
+import { problemMiddleware } from '../../shared/http/problem.js';
+import type { VatCode } from '../../shared/receipt.js';
+import type { ReceiptBuffer } from '../buffer/receipt-buffer.js';
+import type { Fiscaliser } from '../fiscal/fiscaliser.js';
+import type { HealthRegistry } from '../health/health.js';
+import type { BoxMetrics } from '../metrics.js';
+import { bearerAuth } from './auth.js';
+import { InFlightKeys } from './idempotency.js';
+import { kktRoutes, type KktOperations } from './routes/kkt.js';
+import { receiptRoutes } from './routes/receipts.js';
+import { bufferRoutes, healthRoute, metricsRoute } from './routes/status.js';
+
+export interface AppDeps {
+  buffer: ReceiptBuffer;
+  fiscaliser: Fiscaliser;
+  health: HealthRegistry;
+  metrics: BoxMetrics;
+  log: Logger;
+  posTokens: readonly string[];
+  bodyLimitKb: number;
+  defaultVat: VatCode;
+  /** Shift and report commands; absent when no printer is configured (they answer 503). */
+  kkt?: KktOperations;
+}
+
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  const open = new Router();
+  healthRoute(open, deps.health);
+  metricsRoute(open, deps.metrics.registry);
+
+  const api = new Router();
+  receiptRoutes(api, {
+    buffer: deps.buffer, fiscaliser: deps.fiscaliser, inFlight: new InFlightKeys(), defaultVat: deps.defaultVat,
+    log: deps.log, onOutcome: (o) => deps.metrics.receiptsAccepted.inc({ outcome: o }),
+  });
+  bufferRoutes(api, deps.buffer);
+  kktRoutes(api, deps.kkt);
+
+  const auth = bearerAuth(deps.posTokens);
+  const parser = bodyParser({ enableTypes: ['json'], jsonLimit: `${deps.bodyLimitKb}kb`, jsonStrict: true });
+
+  app.use(async (ctx, next) => {
+    const end = deps.metrics.httpDuration.startTimer();
+    try {
+      await next();
+    } finally {
+      end({ method: ctx.method, route: (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched', status: String(ctx.status) });
+    }
+  });
+  app.use(problemMiddleware((err, ctx) => deps.log.error({ err, method: ctx.method, path: ctx.path }, 'unexpected error')));
+  app.use(open.routes());
+  app.use(async (ctx, next) => (ctx.path.startsWith('/v1/') ? auth(ctx, next) : next()));
+  app.use(parser);
+  app.use(api.routes());
+  app.use(api.allowedMethods());
+  return app;
+}

@@ -1,0 +1,289 @@
+// The box's durable receipt buffer: every acknowledged sale is here before the POS hears
+// "yes" (WAL + synchronous=FULL), stamped with the box's HLC, and moves through the state
+// machine in statuses.ts. Synchronous better-sqlite3 calls: when a method returns, it is on disk.
+import { randomUUID } from 'node:crypto';
+import { integrityCheck, migrate, openDatabase, type Db } from '../../shared/db.js';
+import type { Receipt } from '../../shared/receipt.js';
+import type { HybridLogicalClock } from '../clock/hlc.js';
+import { loadHighWaterMark, saveHighWaterMark } from '../clock/hlc-store.js';
+import { GroupCommit, type Outcome } from './group-commit.js';
+import { BUFFER_MIGRATIONS } from './migrations.js';
+import { QUEUED_STATUSES, RECEIPT_STATUSES, TRANSITIONS, UPLOADABLE_STATUSES, type ReceiptStatus } from './statuses.js';
+import { fromRow, type ReceiptRow, type StoredReceipt, type StoredResponse } from './stored-receipt.js';
+
+export type { StoredReceipt, StoredResponse } from './stored-receipt.js';
+
+export class BufferError extends Error {
+  constructor(readonly code: 'not_found' | 'bad_transition' | 'duplicate_key' | 'corrupt', message: string) {
+    super(message);
+    this.name = 'BufferError';
+  }
+}
+
+export interface InsertRequest {
+  idempotencyKey: string;
+  requestHash: string;
+  receipt: Receipt;
+  /** Builds the response stored for idempotent replay, from the row as inserted. */
+  response?: (r: StoredReceipt) => StoredResponse;
+}
+
+export interface BufferStatus {
+  total_capacity: number;
+  current_queued: number;
+  percent_full: number;
+  by_status: Record<ReceiptStatus, number>;
+  dlq_count: number;
+  oldest_pending_hlc: string | null;
+  oldest_pending_age_s: number | null;
+  last_sync_at: string | null;
+}
+
+export interface BufferOptions {
+  clock: HybridLogicalClock;
+  /** Receipts the box is sized to hold unsynced; percent_full is measured against it. */
+  capacity: number;
+  maxBatch?: number;
+  now?: () => Date;
+}
+
+const inList = (s: readonly string[]) => s.map((x) => `'${x}'`).join(', ');
+
+export class ReceiptBuffer {
+  readonly db: Db;
+  private readonly clock: HybridLogicalClock;
+  private readonly capacity: number;
+  private readonly now: () => Date;
+  private readonly group: GroupCommit<InsertRequest, StoredReceipt>;
+  private readonly stmt;
+
+  static open(file: string, opts: BufferOptions): ReceiptBuffer {
+    return new ReceiptBuffer(openDatabase(file, { synchronous: 'FULL' }), opts);
+  }
+
+  constructor(db: Db, opts: BufferOptions) {
+    const check = integrityCheck(db);
+    if (!check.ok) throw new BufferError('corrupt', `buffer database failed integrity check: ${check.problems.join('; ')}`);
+    migrate(db, 'box-buffer', BUFFER_MIGRATIONS);
+    this.db = db;
+    this.clock = opts.clock;
+    this.capacity = opts.capacity;
+    this.now = opts.now ?? (() => new Date());
+    const hwm = loadHighWaterMark(db);
+    if (hwm) this.clock.restore(hwm);
+    this.group = new GroupCommit((items) => this.insertMany(items), opts.maxBatch ?? 256);
+    this.stmt = {
+      insert: db.prepare(`INSERT INTO receipts (id, idempotency_key, request_hash, hlc, pos_id, type, total_kopecks,
+        payload, status, response_status, response_body, created_at, updated_at)
+        VALUES (@id, @idempotency_key, @request_hash, @hlc, @pos_id, @type, @total_kopecks, @payload, 'buffered',
+        @response_status, @response_body, @created_at, @created_at)`),
+      setResponse: db.prepare('UPDATE receipts SET response_status = ?, response_body = ? WHERE id = ?'),
+      get: db.prepare('SELECT * FROM receipts WHERE id = ?'),
+      byKey: db.prepare('SELECT * FROM receipts WHERE idempotency_key = ?'),
+      event: db.prepare('INSERT INTO receipt_events (receipt_id, event, detail, at) VALUES (?, ?, ?, ?)'),
+      pending: db.prepare(`SELECT * FROM receipts WHERE status IN (${inList(UPLOADABLE_STATUSES)}) ORDER BY hlc LIMIT ?`),
+    };
+  }
+
+  /** Inserts one receipt in its own transaction (durable on return). */
+  insert(req: InsertRequest): StoredReceipt {
+    const [o] = this.insertMany([req]);
+    if (!o?.ok) throw o?.error ?? new Error('insert failed');
+    return o.value;
+  }
+
+  /** Inserts through the group-commit queue: resolves after the shared transaction committed. */
+  insertBatched(req: InsertRequest): Promise<StoredReceipt> {
+    return this.group.submit(req);
+  }
+
+  private insertMany(reqs: InsertRequest[]): Outcome<StoredReceipt>[] {
+    const one = this.db.transaction((req: InsertRequest) => this.insertOne(req));
+    return this.db.transaction(() => {
+      const out = reqs.map((req): Outcome<StoredReceipt> => {
+        try {
+          return { ok: true, value: one(req) };
+        } catch (error) {
+          const e = error as { code?: string; message?: string };
+          if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' && e.message?.includes('idempotency_key')) {
+            return { ok: false, error: new BufferError('duplicate_key', `idempotency key already used: ${req.idempotencyKey}`) };
+          }
+          return { ok: false, error };
+        }
+      });
+      saveHighWaterMark(this.db, this.clock.peek());
+      return out;
+    })();
+  }
+
+  private insertOne(req: InsertRequest): StoredReceipt {
+    const at = this.now().toISOString();
+    const r = req.receipt;
+    const row: Record<string, unknown> = {
+      id: randomUUID(), idempotency_key: req.idempotencyKey, request_hash: req.requestHash, hlc: this.clock.now(),
+      pos_id: r.pos_id, type: r.type, total_kopecks: r.total, payload: JSON.stringify(r), created_at: at,
+      response_status: null, response_body: null,
+    };
+    // The stored receipt is built from what was written, not read back: one statement fewer
+    // per sale on the hot path.
+    const stored: StoredReceipt = {
+      id: row.id as string, idempotencyKey: req.idempotencyKey, requestHash: req.requestHash, hlc: row.hlc as string,
+      posId: r.pos_id, type: r.type, total: r.total, receipt: r, status: 'buffered', fiscalData: null, retryCount: 0,
+      lastError: null, response: null, createdAt: at, updatedAt: at, printedAt: null, deliveredAt: null, hubTime: null,
+      syncedAt: null, serverTime: null,
+    };
+    if (req.response) {
+      stored.response = req.response(stored);
+      row.response_status = stored.response.status;
+      row.response_body = JSON.stringify(stored.response.body);
+    }
+    this.stmt.insert.run(row);
+    this.stmt.event.run(row.id, 'buffered', JSON.stringify({ hlc: row.hlc }), at);
+    return stored;
+  }
+
+  /** Group-commit counters: how many receipts share one transaction on average. */
+  get groupCommitStats(): { batches: number; items: number } {
+    return { ...this.group.stats };
+  }
+
+  /** Writes everything waiting in the group-commit queue now (on shutdown). */
+  flush(): void {
+    this.group.flush();
+  }
+
+  get(id: string): StoredReceipt | null {
+    const row = this.stmt.get.get(id) as ReceiptRow | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  getByIdempotencyKey(key: string): StoredReceipt | null {
+    const row = this.stmt.byKey.get(key) as ReceiptRow | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  /** Receipts ready for upload (UPLOADABLE_STATUSES), oldest HLC first. */
+  pending(limit = 50): StoredReceipt[] {
+    return (this.stmt.pending.all(limit) as ReceiptRow[]).map(fromRow);
+  }
+
+  /** Replaces the stored idempotent response (after the fiscaliser answered). */
+  saveResponse(id: string, response: StoredResponse): void {
+    const r = this.stmt.setResponse.run(response.status, JSON.stringify(response.body), id);
+    if (r.changes === 0) throw new BufferError('not_found', `no receipt ${id}`);
+  }
+
+  markPrinted(id: string, fiscalData: unknown): StoredReceipt {
+    return this.transition(id, 'printed', { fiscal_data: JSON.stringify(fiscalData), printed_at: this.iso(), last_error: null }, fiscalData);
+  }
+
+  markPrintFailed(id: string, error: string): StoredReceipt {
+    return this.transition(id, 'print_failed', { last_error: error }, { error });
+  }
+
+  /** The hub acknowledged receipt of the document; `hubTime` (HLC text) is merged into the clock. */
+  markDelivered(id: string, hubTime: string): StoredReceipt {
+    return this.transition(id, 'delivered', { hub_time: hubTime, delivered_at: this.iso() }, { hubTime }, hubTime);
+  }
+
+  /** The OFD accepted the document (per the hub); `serverTime` is the server's time for it. */
+  markSynced(id: string, serverTime: string): StoredReceipt {
+    return this.transition(id, 'synced', { server_time: serverTime, synced_at: this.iso() }, { serverTime }, serverTime);
+  }
+
+  moveToDlq(id: string, reason: string): StoredReceipt {
+    return this.db.transaction(() => {
+      const before = this.mustGet(id);
+      const after = this.transition(id, 'dead', { last_error: reason }, { reason });
+      this.db.prepare('INSERT INTO dead_letters (receipt_id, reason, previous_status, retry_count, moved_at) VALUES (?, ?, ?, ?, ?)')
+        .run(id, reason, before.status, before.retryCount, this.iso());
+      return after;
+    })();
+  }
+
+  /** Counts a failed attempt (upload or print); returns the new retry count. */
+  incrementRetry(id: string, error: string): number {
+    return this.db.transaction(() => {
+      const r = this.db.prepare(`UPDATE receipts SET retry_count = retry_count + 1, last_error = ?, updated_at = ? WHERE id = ?`)
+        .run(error, this.iso(), id);
+      if (r.changes === 0) throw new BufferError('not_found', `no receipt ${id}`);
+      this.stmt.event.run(id, 'retry', JSON.stringify({ error }), this.iso());
+      return this.mustGet(id).retryCount;
+    })();
+  }
+
+  deadLetters(): { receiptId: string; reason: string; previousStatus: ReceiptStatus; retryCount: number; movedAt: string }[] {
+    return (this.db.prepare('SELECT * FROM dead_letters ORDER BY moved_at').all() as Record<string, unknown>[]).map((r) => ({
+      receiptId: r.receipt_id as string, reason: r.reason as string, previousStatus: r.previous_status as ReceiptStatus,
+      retryCount: r.retry_count as number, movedAt: r.moved_at as string,
+    }));
+  }
+
+  events(id: string): { seq: number; event: string; detail: unknown; at: string }[] {
+    return (this.db.prepare('SELECT * FROM receipt_events WHERE receipt_id = ? ORDER BY seq').all(id) as Record<string, unknown>[])
+      .map((r) => ({ seq: r.seq as number, event: r.event as string, detail: r.detail ? JSON.parse(r.detail as string) : null, at: r.at as string }));
+  }
+
+  status(): BufferStatus {
+    const by = Object.fromEntries(RECEIPT_STATUSES.map((s) => [s, 0])) as Record<ReceiptStatus, number>;
+    for (const r of this.db.prepare('SELECT status, COUNT(*) AS n FROM receipts GROUP BY status').all() as { status: ReceiptStatus; n: number }[]) {
+      by[r.status] = r.n;
+    }
+    const queued = QUEUED_STATUSES.reduce((s, st) => s + by[st], 0);
+    const oldest = this.db.prepare(`SELECT hlc, created_at FROM receipts WHERE status IN (${inList(QUEUED_STATUSES)}) ORDER BY hlc LIMIT 1`)
+      .get() as { hlc: string; created_at: string } | undefined;
+    const lastSync = this.db.prepare('SELECT MAX(synced_at) AS t FROM receipts').get() as { t: string | null };
+    const dlq = this.db.prepare('SELECT COUNT(*) AS n FROM dead_letters').get() as { n: number };
+    return {
+      total_capacity: this.capacity,
+      current_queued: queued,
+      percent_full: Math.round((queued / this.capacity) * 10000) / 100,
+      by_status: by,
+      dlq_count: dlq.n,
+      oldest_pending_hlc: oldest?.hlc ?? null,
+      // Wall-clock based and clamped: after an NTP step the age may be off, never negative.
+      oldest_pending_age_s: oldest ? Math.max(0, Math.round((this.now().getTime() - Date.parse(oldest.created_at)) / 1000)) : null,
+      last_sync_at: lastSync.t,
+    };
+  }
+
+  /** A real write (and fsync) for /health: proves the database file is writable now. */
+  writeProbe(): void {
+    this.db.prepare('INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at').run(this.iso());
+  }
+
+  close(): void {
+    this.flush();
+    this.db.transaction(() => saveHighWaterMark(this.db, this.clock.peek()))();
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.db.close();
+  }
+
+  private transition(id: string, to: ReceiptStatus, fields: Record<string, unknown>, detail: unknown, remoteTime?: string): StoredReceipt {
+    return this.db.transaction(() => {
+      const cur = this.mustGet(id);
+      if (!TRANSITIONS[cur.status].includes(to)) {
+        throw new BufferError('bad_transition', `receipt ${id} is ${cur.status}; cannot become ${to}`);
+      }
+      if (remoteTime && /^\d{15}-/.test(remoteTime)) {
+        this.clock.update(remoteTime);
+        saveHighWaterMark(this.db, this.clock.peek());
+      }
+      const sets = Object.keys(fields).map((k) => `${k} = @${k}`).join(', ');
+      this.db.prepare(`UPDATE receipts SET status = @status, updated_at = @updated_at${sets ? `, ${sets}` : ''} WHERE id = @id`)
+        .run({ ...fields, status: to, updated_at: this.iso(), id });
+      this.stmt.event.run(id, to, JSON.stringify(detail ?? null), this.iso());
+      return this.mustGet(id);
+    })();
+  }
+
+  private mustGet(id: string): StoredReceipt {
+    const r = this.get(id);
+    if (!r) throw new BufferError('not_found', `no receipt ${id}`);
+    return r;
+  }
+
+  private iso(): string {
+    return this.now().toISOString();
+  }
+}

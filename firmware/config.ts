@@ -1,0 +1,66 @@
+// The box's configuration: defaults < JSON file (BOX_CONFIG or --config) < BOX_* environment.
+// Validated once at start-up; a bad value stops the box with every bad key named.
+import { z } from 'zod';
+import { ConfigError, deepMerge, envOverrides, parseConfig, readJsonFile } from '../shared/config.js';
+import { VAT_CODES } from '../shared/receipt.js';
+import { printerConfigSchema } from './printer/config.js';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const tokenList = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+  z.array(z.string().min(16, 'a POS token must be at least 16 characters')).min(1, 'at least one POS token is required'),
+);
+
+export const boxConfigSchema = z.strictObject({
+  /** HLC node id and the box's name towards the hub. */
+  nodeId: z.string().regex(/^[A-Za-z0-9_.]{1,64}$/, 'letters, digits, _ and . only (1-64)').default('box01'),
+  dataDir: z.string().min(1).default('./data/box'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  api: z.strictObject({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: int(0, 65535).default(8000),
+    bodyLimitKb: int(1, 1024).default(64),
+    shutdownGraceMs: int(0, 120_000).default(10_000),
+    posTokens: tokenList,
+  }),
+  buffer: z.strictObject({
+    capacity: int(1, 10_000_000).default(10_000),
+    maxBatch: int(1, 10_000).default(256),
+  }).default({ capacity: 10_000, maxBatch: 256 }),
+  receipt: z.strictObject({
+    defaultVat: z.enum(VAT_CODES).default('vat22'),
+  }).default({ defaultVat: 'vat22' }),
+  /** The fiscal printer (docs/printer.md); disabled, receipts stay buffered unprinted. */
+  printer: printerConfigSchema.extend({
+    enabled: z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean()).default(false),
+  }).prefault({}),
+  health: z.strictObject({
+    minFreeDiskBytes: z.coerce.number().int().min(0).default(1_000_000_000),
+    diskPollMs: int(1000, 86_400_000).default(60_000),
+  }).default({ minFreeDiskBytes: 1_000_000_000, diskPollMs: 60_000 }),
+});
+
+export type BoxConfig = z.output<typeof boxConfigSchema>;
+export type BoxConfigInput = z.input<typeof boxConfigSchema>;
+
+export interface LoadOptions {
+  file?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  /** Values from code (tests, the demo stack), applied between the file and the environment. */
+  overrides?: Record<string, unknown>;
+}
+
+export function loadBoxConfig(opts: LoadOptions = {}): BoxConfig {
+  const env = opts.env ?? process.env;
+  const file = opts.file ?? env.BOX_CONFIG;
+  const envVals = envOverrides(env, 'BOX');
+  delete envVals.config;
+  let raw: Record<string, unknown> = file ? readJsonFile(file) : {};
+  raw = deepMerge(raw, opts.overrides ?? {});
+  raw = deepMerge(raw, envVals);
+  if (raw.api === undefined) raw.api = {};
+  return parseConfig(boxConfigSchema, raw, file ? `${file} + BOX_* environment` : 'BOX_* environment');
+}
+
+export { ConfigError };

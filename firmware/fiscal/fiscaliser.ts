@@ -1,0 +1,40 @@
+// The seam between accepting a sale and printing it. The printer driver implements
+// Fiscaliser; the composition root (firmware/box.ts) chooses which one the box uses.
+import type { StoredReceipt } from '../buffer/receipt-buffer.js';
+import type { Problem } from '../../shared/http/problem.js';
+
+/** What the printer returns for a fiscalised document (tags from the fiscal storage). */
+export interface FiscalData {
+  fiscal_document_number: number;
+  fiscal_sign: string;
+  fn_serial: string;
+  shift_number?: number;
+  printed_at: string;
+  [extra: string]: unknown;
+}
+
+export type FiscalResult =
+  /** Not printed (yet): the receipt stays buffered and the POS is told so. */
+  | { status: 'buffered'; reason: string }
+  | { status: 'printed'; fiscal: FiscalData }
+  /**
+   * Not fiscalised: the receipt stays in the buffer (never uploaded) and a retry with the same
+   * Idempotency-Key prints it. `problem` is what the POS is told (cause + cashier action).
+   */
+  | { status: 'print_failed'; error: string; problem?: Problem };
+
+export interface Fiscaliser {
+  fiscalise(receipt: StoredReceipt): Promise<FiscalResult>;
+  /**
+   * True for a real printer: a receipt still "buffered" (caught mid-print) is printed when the
+   * POS retries its key. Without a printer a retry just replays the "buffered" answer.
+   */
+  readonly printsBufferedOnRetry?: boolean;
+}
+
+/** The default while no printer is attached: keeps every receipt buffered. */
+export class NoPrinterFiscaliser implements Fiscaliser {
+  async fiscalise(): Promise<FiscalResult> {
+    return { status: 'buffered', reason: 'no fiscal printer attached' };
+  }
+}

@@ -1,0 +1,81 @@
+// The narrow edge between the driver and the wire. The driver only needs to open, write,
+// be told of bytes and of the line going away, and close; anything that does that (a real
+// port, a mock binding, a test double) can carry the protocol.
+import { SerialPort, SerialPortMock } from 'serialport';
+
+export interface SerialLine {
+  readonly path: string;
+  readonly isOpen: boolean;
+  open(): Promise<void>;
+  write(bytes: Buffer): Promise<void>;
+  close(): Promise<void>;
+  onData(cb: (bytes: Buffer) => void): void;
+  /** The line closed: `disconnected` is true for an unplug, false for our own close(). */
+  onClose(cb: (disconnected: boolean) => void): void;
+}
+
+type Port = SerialPort | SerialPortMock;
+
+class PortLine implements SerialLine {
+  private port: Port | null = null;
+  private readonly dataCbs: ((b: Buffer) => void)[] = [];
+  private readonly closeCbs: ((d: boolean) => void)[] = [];
+  constructor(readonly path: string, private readonly make: () => Port) {}
+
+  get isOpen(): boolean {
+    return this.port?.isOpen ?? false;
+  }
+
+  async open(): Promise<void> {
+    if (this.isOpen) return;
+    const port = this.make();
+    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+    this.port = port;
+    port.on('data', (b: Buffer) => this.dataCbs.forEach((cb) => cb(b)));
+    // An unplugged tty shows up as an error or a close with `disconnected`; both end the line.
+    let closed = false;
+    const ended = (disconnected: boolean) => {
+      if (closed) return;
+      closed = true;
+      if (this.port === port) this.port = null;
+      this.closeCbs.forEach((cb) => cb(disconnected));
+    };
+    port.on('close', (err?: { disconnected?: boolean }) => ended(err?.disconnected ?? false));
+    port.on('error', () => {
+      if (port.isOpen) port.close(() => ended(true));
+      else ended(true);
+    });
+  }
+
+  async write(bytes: Buffer): Promise<void> {
+    const port = this.port;
+    if (!port?.isOpen) throw new Error(`${this.path} is not open`);
+    await new Promise<void>((resolve, reject) => {
+      port.write(bytes, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  async close(): Promise<void> {
+    const port = this.port;
+    if (!port?.isOpen) return;
+    await new Promise<void>((resolve) => port.close(() => resolve()));
+  }
+
+  onData(cb: (b: Buffer) => void): void {
+    this.dataCbs.push(cb);
+  }
+
+  onClose(cb: (d: boolean) => void): void {
+    this.closeCbs.push(cb);
+  }
+}
+
+/** A real tty (a USB-serial printer, or one end of a socat pseudo-terminal pair). */
+export function openSerialLine(path: string, baudRate: number): SerialLine {
+  return new PortLine(path, () => new SerialPort({ path, baudRate, autoOpen: false, hupcl: false }));
+}
+
+/** In-process line over @serialport/binding-mock: the caller creates the mock port first. */
+export function mockSerialLine(path: string, baudRate = 115200): SerialLine {
+  return new PortLine(path, () => new SerialPortMock({ path, baudRate, autoOpen: false }));
+}

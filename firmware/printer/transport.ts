@@ -1,0 +1,240 @@
+// Host side of the ENQ/ACK/NAK exchange (spec App. 3): one command at a time through one
+// queue, per-byte and per-command timeouts, frame resends on NAK, reply re-reads on a bad
+// LRC or silence, stray bytes skipped. The one distinction that matters to callers: did the
+// printer possibly execute the command (UncertainOutcomeError) or certainly not
+// (PrinterUnavailableError)?
+import { ACK, ENQ, NAK, STX, cmdName, decodeFrame, encodeFrame, type Frame } from './codec/frame.js';
+import { PrinterUnavailableError, UncertainOutcomeError } from './errors.js';
+import type { SerialLine } from './serial-line.js';
+import type { Logger } from '../../shared/logger.js';
+
+export interface TransportTimings {
+  /** Gap allowed between bytes of one frame (spec: 50 ms; PTYs and USB adapters need more). */
+  byteTimeoutMs: number;
+  /** Wait for ACK/NAK after ENQ or after a frame. */
+  ackTimeoutMs: number;
+  /** ENQs without any answer before the link counts as lost. */
+  maxEnqAttempts: number;
+  /** Frame resends (I) and reply re-reads (J), spec: 10. */
+  maxRetries: number;
+  /** While a reply is awaited, ENQ again after this much quiet (spec: RX_REPLY STX timeout). */
+  replyPollMs: number;
+}
+
+export const DEFAULT_TIMINGS: TransportTimings = { byteTimeoutMs: 100, ackTimeoutMs: 1000, maxEnqAttempts: 3, maxRetries: 10, replyPollMs: 1000 };
+
+class LineClosed extends Error {}
+
+/** Bytes in arrival order with one waiting reader at a time. */
+class Inbox {
+  private bytes: number[] = [];
+  private waiter: { resolve: (b: number | null) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | null = null;
+  private closed = false;
+
+  push(chunk: Buffer): void {
+    for (const b of chunk) this.bytes.push(b);
+    this.wake();
+  }
+  close(): void {
+    this.closed = true;
+    const w = this.waiter;
+    if (w) {
+      this.waiter = null;
+      clearTimeout(w.timer);
+      w.reject(new LineClosed('line closed'));
+    }
+  }
+  reopen(): void {
+    this.closed = false;
+    this.bytes = [];
+  }
+  /** Puts a byte back at the front (a reply's STX read where an ACK was expected). */
+  unshift(b: number): void {
+    this.bytes.unshift(b);
+  }
+  clear(): number {
+    const n = this.bytes.length;
+    this.bytes = [];
+    return n;
+  }
+  private wake(): void {
+    const w = this.waiter;
+    if (w && this.bytes.length > 0) {
+      this.waiter = null;
+      clearTimeout(w.timer);
+      w.resolve(this.bytes.shift() as number);
+    }
+  }
+  /** Next byte, or null after `ms` of silence. */
+  read(ms: number): Promise<number | null> {
+    if (this.bytes.length > 0) return Promise.resolve(this.bytes.shift() as number);
+    if (this.closed) return Promise.reject(new LineClosed('line closed'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = null;
+        resolve(null);
+      }, ms);
+      this.waiter = { resolve, reject, timer };
+    });
+  }
+}
+
+type ReadResult = { kind: 'frame'; frame: Frame } | { kind: 'timeout' } | { kind: 'bad' };
+
+export interface TransportStats { commands: number; naks: number; rereads: number; strayBytes: number; enqTimeouts: number }
+
+export class Transport {
+  private readonly inbox = new Inbox();
+  private tail: Promise<unknown> = Promise.resolve();
+  readonly stats: TransportStats = { commands: 0, naks: 0, rereads: 0, strayBytes: 0, enqTimeouts: 0 };
+
+  constructor(private readonly line: SerialLine, private readonly log: Logger, private readonly t: TransportTimings = DEFAULT_TIMINGS) {
+    line.onData((b) => this.inbox.push(b));
+    line.onClose(() => this.inbox.close());
+  }
+
+  /** Call after the line was (re)opened. */
+  lineOpened(): void {
+    this.inbox.reopen();
+  }
+
+  /** Queues one command; resolves with the printer's reply frame (error byte not checked). */
+  send(cmd: number, data: Buffer, replyTimeoutMs: number): Promise<Frame> {
+    const run = this.tail.then(() => this.exchange(cmd, data, replyTimeoutMs));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async exchange(cmd: number, data: Buffer, replyTimeoutMs: number): Promise<Frame> {
+    if (!this.line.isOpen) throw new PrinterUnavailableError(`printer line ${this.line.path} is not open`);
+    this.stats.commands++;
+    const frame = encodeFrame(cmd, data);
+    let sent = false;
+    try {
+      return await this.run(cmd, frame, replyTimeoutMs, (v) => (sent = v));
+    } catch (err) {
+      if (err instanceof LineClosed) {
+        throw sent
+          ? new UncertainOutcomeError(`line closed after ${cmdName(cmd)} was sent`, cmd)
+          : new PrinterUnavailableError(`printer line ${this.line.path} closed`);
+      }
+      throw err;
+    }
+  }
+
+  private async run(cmd: number, frame: Buffer, replyTimeoutMs: number, markSent: (sent: boolean) => void): Promise<Frame> {
+    let sent = false;
+    // The whole exchange, handshakes and retries included, fits in the reply wait.
+    const deadline = Date.now() + replyTimeoutMs;
+    let resends = 0;
+    let rereads = 0;
+    let silentEnqs = 0;
+    const fail = (why: string): never => {
+      if (sent) throw new UncertainOutcomeError(`${cmdName(cmd)}: ${why} after the command was sent`, cmd);
+      throw new PrinterUnavailableError(`${cmdName(cmd)}: ${why}`);
+    };
+    for (;;) {
+      if (Date.now() > deadline) fail('timed out');
+      // Whatever is still in the input is from an earlier step (late NAKs, noise): stale.
+      this.stats.strayBytes += this.inbox.clear();
+      await this.put(Buffer.from([ENQ]));
+      const b = await this.inbox.read(Math.max(1, Math.min(this.t.ackTimeoutMs, deadline - Date.now())));
+      if (b === null) {
+        this.stats.enqTimeouts++;
+        if (++silentEnqs >= this.t.maxEnqAttempts) fail('no answer to ENQ');
+        continue;
+      }
+      silentEnqs = 0;
+      if (b === NAK) {
+        // The printer is idle and holds no reply: our command (if sent before) never ran.
+        if (resends > this.t.maxRetries) fail('the printer kept refusing the frame');
+        await this.put(frame);
+        sent = true;
+        markSent(true);
+        const a = await this.inbox.read(this.t.ackTimeoutMs);
+        if (a === NAK) {
+          // Refused frames are not executed: the outcome is certain again.
+          sent = false;
+          markSent(false);
+          this.stats.naks++;
+          resends++;
+          continue;
+        }
+        if (a === STX) {
+          // The ACK was lost but the reply is already coming: read it.
+          this.inbox.unshift(a);
+        } else if (a !== ACK) {
+          if (a !== null) await this.skipNoise(a);
+          continue;
+        }
+      } else if (b === ACK) {
+        if (!sent) {
+          // A reply nobody waits for (a previous command's): take it off the line and go on.
+          const stale = await this.readFrame(this.t.ackTimeoutMs);
+          if (stale.kind === 'frame') await this.put(Buffer.from([ACK]));
+          this.log.warn({ cmd: cmdName(cmd), stale: stale.kind }, 'discarded a stale reply before sending');
+          continue;
+        }
+      } else {
+        await this.skipNoise(b);
+        continue;
+      }
+      // A reply is on its way (fresh ACK of our frame, or ACK to ENQ while one is held/prepared).
+      // Waiting long for STX would hide a lost reply; an ENQ every poll interval either gets
+      // ACK (still executing / reply held, resent) or silence, which ends the link quickly.
+      const r = await this.readFrame(Math.max(1, Math.min(this.t.replyPollMs, deadline - Date.now())));
+      if (r.kind === 'frame') {
+        await this.put(Buffer.from([ACK]));
+        if (r.frame.cmd !== cmd) {
+          this.log.warn({ want: cmdName(cmd), got: cmdName(r.frame.cmd) }, 'reply to another command ignored');
+          continue;
+        }
+        return r.frame;
+      }
+      if (r.kind === 'bad') {
+        await this.put(Buffer.from([NAK]));
+        this.stats.rereads++;
+        if (++rereads > this.t.maxRetries) fail('replies kept arriving corrupted');
+      }
+    }
+  }
+
+  /** A write that fails (EIO on an unplugged tty) means the line is gone. */
+  private async put(bytes: Buffer): Promise<void> {
+    try {
+      await this.line.write(bytes);
+    } catch (err) {
+      throw new LineClosed(`write failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Stray bytes: wait until the line is quiet for a byte-timeout, then start over. */
+  private async skipNoise(first: number): Promise<void> {
+    let n = 1;
+    this.log.debug({ byte: first }, 'stray byte on the line');
+    while ((await this.inbox.read(this.t.byteTimeoutMs)) !== null) n++;
+    this.stats.strayBytes += n;
+  }
+
+  private async readFrame(firstByteMs: number): Promise<ReadResult> {
+    let b = await this.inbox.read(firstByteMs);
+    while (b !== null && b !== STX) {
+      this.stats.strayBytes++;
+      b = await this.inbox.read(this.t.byteTimeoutMs);
+    }
+    if (b === null) return { kind: 'timeout' };
+    const len = await this.inbox.read(this.t.byteTimeoutMs);
+    if (len === null || len === 0) return { kind: len === null ? 'timeout' : 'bad' };
+    const buf = [STX, len];
+    for (let i = 0; i <= len; i++) {
+      const x = await this.inbox.read(this.t.byteTimeoutMs);
+      if (x === null) return { kind: 'bad' };
+      buf.push(x);
+    }
+    try {
+      return { kind: 'frame', frame: decodeFrame(Buffer.from(buf)) };
+    } catch {
+      return { kind: 'bad' };
+    }
+  }
+}

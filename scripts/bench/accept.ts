@@ -1,0 +1,80 @@
+// npm run bench:accept — (a) raw better-sqlite3 durable single-row inserts (WAL,
+// synchronous=FULL, one transaction each) and (b) receipts accepted through the LAN API end
+// to end with concurrent clients, on the same disk, in one run. Ends with one JSON line.
+// Options (env): BENCH_RAW_N (2000), BENCH_API_N (3000), BENCH_CONCURRENCY (8: more POS terminals than a store has), BENCH_DIR.
+import { fork } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { openDatabase } from '../../shared/db.js';
+import { silentLogger } from '../../shared/logger.js';
+import { Box } from '../../firmware/box.js';
+import { loadBoxConfig } from '../../firmware/config.js';
+import { machineFacts, percentile, round } from './machine-facts.js';
+
+const RAW_N = Number(process.env.BENCH_RAW_N ?? 2000);
+const API_N = Number(process.env.BENCH_API_N ?? 3000);
+const CONC = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const dir = resolve(process.env.BENCH_DIR ?? '.tmp/bench-accept');
+rmSync(dir, { recursive: true, force: true });
+mkdirSync(dir, { recursive: true });
+
+const facts = machineFacts(dir);
+console.log('machine:', JSON.stringify(facts));
+console.log(`raw inserts: ${RAW_N}; API receipts: ${API_N} with ${CONC} concurrent clients; data in ${dir}`);
+
+// (a) raw: the best a single-row durable insert can do on this disk, payload of receipt size.
+// Measured before AND after the API run (half each): a virtual disk's fsync time drifts, and
+// the ratio must compare like with like.
+const payload = JSON.stringify({ items: [{ name: 'Frame Ray-Ban RB5154', qty: 1000, price: 899000 }], pad: 'x'.repeat(400) });
+const db = openDatabase(join(dir, 'raw.db'), { synchronous: 'FULL' });
+db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT UNIQUE, payload TEXT NOT NULL, at TEXT NOT NULL)');
+const ins = db.prepare('INSERT INTO t (k, payload, at) VALUES (?, ?, ?)');
+const rawLat: number[] = [];
+let rawSeconds = 0;
+let rawDone = 0;
+function rawPhase(n: number): number {
+  const start = performance.now();
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    ins.run(`k${rawDone++}`, payload, new Date().toISOString());
+    rawLat.push(performance.now() - t0);
+  }
+  const s = (performance.now() - start) / 1000;
+  rawSeconds += s;
+  return n / s;
+}
+const rawBefore = rawPhase(Math.ceil(RAW_N / 2));
+console.log(`raw (before API run): ${round(rawBefore, 0)} inserts/s`);
+
+// (b) API end to end: a real box on 127.0.0.1, clients in another process.
+const token = 'bench-pos-token-0123456789';
+const box = new Box(loadBoxConfig({ env: {}, overrides: { dataDir: join(dir, 'box'), logLevel: 'silent', api: { port: 0, posTokens: [token] } } }), { log: silentLogger() });
+const url = await box.start();
+const child = fork(join(import.meta.dirname, 'accept-clients.ts'), [url, token, String(API_N), String(CONC)], { execArgv: ['--import', 'tsx'] });
+const result = await new Promise<{ latencies: number[]; seconds: number }>((res, rej) => {
+  child.once('message', (m) => res(m as { latencies: number[]; seconds: number }));
+  child.once('exit', (code) => code !== 0 && rej(new Error(`client process exited ${code}`)));
+});
+const stored = box.buffer.status().current_queued;
+const gc = box.buffer.groupCommitStats;
+const meanBatch = gc.items / Math.max(1, gc.batches);
+await box.stop();
+const rawAfter = rawPhase(Math.floor(RAW_N / 2));
+console.log(`raw (after API run):  ${round(rawAfter, 0)} inserts/s`);
+db.close();
+rawLat.sort((a, b) => a - b);
+const rawRate = rawDone / rawSeconds;
+console.log(`raw:  ${round(rawRate, 0)} inserts/s  p50 ${round(percentile(rawLat, 50))} ms  p95 ${round(percentile(rawLat, 95))} ms  p99 ${round(percentile(rawLat, 99))} ms`);
+const apiLat = result.latencies.sort((a, b) => a - b);
+const apiRate = apiLat.length / result.seconds;
+console.log(`api:  ${round(apiRate, 0)} receipts/s  p50 ${round(percentile(apiLat, 50))} ms  p95 ${round(percentile(apiLat, 95))} ms  p99 ${round(percentile(apiLat, 99))} ms  (stored ${stored}, mean group commit ${round(meanBatch, 1)} receipts)`);
+const ratio = apiRate / rawRate;
+const ok = ratio >= 0.5 && percentile(apiLat, 95) <= 10;
+console.log(`ratio api/raw ${round(ratio, 3)}; target ratio >= 0.5 and p95 <= 10 ms: ${ok ? 'MET' : 'NOT MET'}`);
+rmSync(dir, { recursive: true, force: true });
+console.log(JSON.stringify({
+  raw_inserts_per_s: round(rawRate, 1), raw_p50_ms: round(percentile(rawLat, 50), 3), raw_p95_ms: round(percentile(rawLat, 95), 3),
+  raw_p99_ms: round(percentile(rawLat, 99), 3), api_receipts_per_s: round(apiRate, 1), api_p50_ms: round(percentile(apiLat, 50), 3),
+  api_p95_ms: round(percentile(apiLat, 95), 3), api_p99_ms: round(percentile(apiLat, 99), 3), ratio: round(ratio, 3),
+  target_met: ok, raw_n: rawDone, raw_before_per_s: round(rawBefore, 1), raw_after_per_s: round(rawAfter, 1), api_n: apiLat.length, concurrency: CONC, stored, mean_batch: round(meanBatch, 1), cpu: facts.cpu, cores: facts.cores, node: facts.node, loadavg_1m: facts.loadavg_1m,
+}));

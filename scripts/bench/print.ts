@@ -1,0 +1,114 @@
+// npm run bench:print — API -> fiscal sign latency: sales posted one at a time (one POS) to a
+// real box whose printer is the Shtrih-M emulator on a real PTY at 115200 baud (15 ms per
+// printed line, 150 ms per FN document; the emulator in its own process). Per receipt: the POS-seen latency, the emulator's own
+// time (line time both ways + FN write, counted by the emulator), and the box's overhead (the
+// rest: HTTP, durable insert, driver, PTY hop). Target: overhead p95 <= 10 ms. Ends with JSON.
+// Options (env): BENCH_N (200), FN_DOC_MS (150), PRINT_LINE_MS (15).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Box } from '../../firmware/box.js';
+import { loadBoxConfig } from '../../firmware/config.js';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { silentLogger } from '../../shared/logger.js';
+import { openDatabase } from '../../shared/db.js';
+import { machineFacts, percentile, round } from './machine-facts.js';
+
+const N = Number(process.env.BENCH_N ?? 200);
+const FN_DOC_MS = Number(process.env.FN_DOC_MS ?? 150);
+const PRINT_LINE_MS = Number(process.env.PRINT_LINE_MS ?? 15);
+const dir = mkdtempSync(join(tmpdir(), 'bench-print-'));
+const token = 'bench-pos-token-0123456789';
+
+console.log('machine:', JSON.stringify(machineFacts(dir)));
+console.log(`receipts: ${N} sequential via POST /v1/kkt/receipt; emulator on a PTY at 115200 baud, FN write ${FN_DOC_MS} ms, print ${PRINT_LINE_MS} ms/line`);
+
+// The disk's durable-write time, same folder: a printed sale costs three (insert, checkpoint
+// before the close, "printed"), which the box cannot skip without breaking an invariant.
+function rawWriteP50(n: number): number {
+  const db = openDatabase(join(dir, 'raw.db'), { synchronous: 'FULL' });
+  db.exec('CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)');
+  const ins = db.prepare('INSERT INTO t (v) VALUES (?)');
+  const lat: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = performance.now();
+    ins.run('x'.repeat(400));
+    lat.push(performance.now() - s);
+  }
+  db.close();
+  return percentile(lat.sort((a, b) => a - b), 50);
+}
+const rawBefore = rawWriteP50(100);
+
+// The emulator runs in its own process, as the real printer is its own device: its CPU time
+// is not the box's. Its own time per receipt is read from its control channel.
+const emuProc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../hardware/shtrih-emulator/main.ts', import.meta.url)),
+  '--dir', join(dir, 'emu'), '--fn-doc-ms', String(FN_DOC_MS), '--print-line-ms', String(PRINT_LINE_MS), '--no-state-file',
+  '--control-file', join(dir, 'control.json')], { env: { ...process.env, EMULATOR_READY_JSON: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+const ready = await new Promise<{ tty: string; control: string }>((resolve, reject) => {
+  createInterface({ input: emuProc.stdout! }).once('line', (l) => resolve(JSON.parse(l) as { tty: string; control: string }));
+  emuProc.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
+});
+const emuState = async () => (await (await fetch(`${ready.control}/state`)).json()) as { link: { deviceMs: number; actualMs: number }; busyRefusals: number };
+const emu = { hostPath: ready.tty };
+const box = new Box(loadBoxConfig({ env: {}, overrides: {
+  dataDir: join(dir, 'box'), logLevel: 'silent', api: { port: 0, posTokens: [token] }, printer: { enabled: true, path: emu.hostPath },
+} }), { log: silentLogger() });
+const url = await box.start();
+
+async function sale(i: number): Promise<number> {
+  const price = 1000 + (i % 500);
+  const res = await fetch(`${url}/v1/kkt/receipt`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+    body: JSON.stringify({ pos_id: 'POS-1', type: i % 5 === 4 ? 'refund' : 'sale', items: [{ name: `Линза ${i}`, qty: 1, price }], payments: [{ method: 'card', amount: price }] }),
+  });
+  const body = await res.json() as { status: string; fiscal?: { fiscal_sign?: string } };
+  if (res.status !== 201 || body.status !== 'printed' || !body.fiscal?.fiscal_sign) throw new Error(`receipt ${i}: ${res.status} ${JSON.stringify(body)}`);
+  return res.status;
+}
+
+for (let i = 0; i < 5; i++) await sale(-1 - i);
+const lat: number[] = [];
+const emuMs: number[] = [];
+const over: number[] = [];
+const actual: number[] = [];
+const t0 = performance.now();
+for (let i = 0; i < N; i++) {
+  const before = (await emuState()).link;
+  const s = performance.now();
+  await sale(i);
+  const dt = performance.now() - s;
+  const after = await emuState();
+  const de = after.link.deviceMs - before.deviceMs;
+  actual.push(dt - (after.link.actualMs - before.actualMs));
+  lat.push(dt);
+  emuMs.push(de);
+  over.push(dt - de);
+}
+// Sequential: throughput from the receipts themselves (the stats reads in between excluded).
+const seconds = lat.reduce((a, b) => a + b, 0) / 1000;
+void t0;
+await box.stop();
+const rawAfter = rawWriteP50(100);
+const busyRefusals = (await emuState()).busyRefusals;
+emuProc.kill('SIGTERM');
+await new Promise((r) => emuProc.once('exit', r));
+rmSync(dir, { recursive: true, force: true });
+
+const sorted = (a: number[]) => [...a].sort((x, y) => x - y);
+const L = sorted(lat);
+const E = sorted(emuMs);
+const O = sorted(over);
+console.log(`latency ms: p50 ${round(percentile(L, 50))}, p95 ${round(percentile(L, 95))}, max ${round(L[L.length - 1] ?? NaN)}; emulator p50 ${round(percentile(E, 50))}, p95 ${round(percentile(E, 95))}; overhead p50 ${round(percentile(O, 50))}, p95 ${round(percentile(O, 95))}; ${round(N / seconds, 1)} receipts/s`);
+const A = sorted(actual);
+console.log(`overhead with the emulator's real elapsed time (its late timers on a busy machine excluded): p50 ${round(percentile(A, 50))}, p95 ${round(percentile(A, 95))}`);
+console.log(`print-buffer-full refusals (50h): ${busyRefusals}; slowest receipts (total / emulator ms): ${lat.map((l, i) => [l, emuMs[i] ?? 0] as const).sort((a, b) => b[0] - a[0]).slice(0, 5).map(([l, e]) => `${round(l, 0)}/${round(e, 0)}`).join(', ')}`);
+console.log(`durable write on this disk, p50: ${round(rawBefore)} ms before, ${round(rawAfter)} ms after (3 per printed sale)`);
+console.log(JSON.stringify({
+  n: N, p50_ms: round(percentile(L, 50)), p95_ms: round(percentile(L, 95)), emulator_p95_ms: round(percentile(E, 95)),
+  overhead_p95_ms: round(percentile(O, 95)), overhead_p50_ms: round(percentile(O, 50)), overhead_vs_actual_p95_ms: round(percentile(A, 95)), receipts_per_s: round(N / seconds, 2), durable_write_p50_ms: round((rawBefore + rawAfter) / 2), fn_doc_ms: FN_DOC_MS, print_line_ms: PRINT_LINE_MS,
+}));
