@@ -19,6 +19,9 @@ import { PrinterService } from './printer/service.js';
 import type { SerialLine } from './printer/serial-line.js';
 import type { KktOperations } from './api/routes/kkt.js';
 import { VERSION } from './version.js';
+import { printerFnBridge, syntheticFnBridge, type FnBridge } from './uplink/fn-bridge.js';
+import { Heartbeat } from './uplink/heartbeat.js';
+import { Uplink } from './uplink/uplink.js';
 
 export interface BoxOptions {
   log?: Logger;
@@ -28,6 +31,8 @@ export interface BoxOptions {
   diskProbe?: DiskProbe;
   /** A line other than the configured tty (tests: an in-memory pair). */
   printerLine?: SerialLine;
+  /** The FN as the uplink sees it; default: the printer's, or a synthetic one without a printer. */
+  fnBridge?: FnBridge;
 }
 
 export class Box {
@@ -44,6 +49,9 @@ export class Box {
   private readonly kkt: KktOperations | undefined;
   private server: Server | null = null;
   private stopped = false;
+  /** The MQTT uplink to the hub, when `uplink.enabled`. */
+  readonly uplink: Uplink | null = null;
+  readonly heartbeat: Heartbeat | null = null;
 
   constructor(readonly config: BoxConfig, opts: BoxOptions = {}) {
     this.log = opts.log ?? createLogger('box', config.logLevel);
@@ -64,6 +72,16 @@ export class Box {
     this.health.register({ name: 'database', check: () => (this.buffer.writeProbe(), { ok: true }) });
     this.disk = new DiskSpaceCheck(config.dataDir, config.health.minFreeDiskBytes, config.health.diskPollMs, opts.diskProbe);
     this.health.register(this.disk);
+    if (config.uplink.enabled) {
+      const fn = opts.fnBridge ?? (this.printer ? printerFnBridge(this.printer) : syntheticFnBridge());
+      const log = this.log.child({ part: 'uplink' });
+      this.uplink = new Uplink({ ...config.uplink, boxId: config.uplink.boxId ?? config.nodeId }, this.buffer, fn, log);
+      const printer = this.printer;
+      this.heartbeat = new Heartbeat(this.uplink, this.buffer, {
+        periodMs: config.uplink.heartbeatMs, dataDir: config.dataDir, version: VERSION,
+        printerState: () => (printer ? printer.state : 'none'),
+      }, log);
+    }
   }
 
   /** Starts the LAN API; resolves with the URL it listens on (port 0 picks a free one). */
@@ -78,6 +96,7 @@ export class Box {
     const app = createApp({ kkt: this.kkt,
       buffer: this.buffer, fiscaliser: this.fiscaliser, health: this.health, metrics: this.metrics, log: this.log,
       posTokens: this.config.api.posTokens, bodyLimitKb: this.config.api.bodyLimitKb, defaultVat: this.config.receipt.defaultVat,
+      uplink: { uplink: this.uplink, heartbeat: this.heartbeat },
     });
     const server = app.listen(this.config.api.port, this.config.api.host);
     this.server = server;
@@ -86,6 +105,8 @@ export class Box {
       server.once('error', reject);
     });
     const url = `http://${this.config.api.host}:${(server.address() as AddressInfo).port}`;
+    this.uplink?.start();
+    this.heartbeat?.start();
     this.log.info({ url, node: this.config.nodeId, hlc: this.clock.peek() }, 'box LAN API listening');
     return url;
   }
@@ -108,6 +129,8 @@ export class Box {
         server.closeIdleConnections();
       });
     }
+    this.heartbeat?.stop();
+    await this.uplink?.stop();
     await this.printer?.stop();
     this.buffer.close();
     this.log.info('box stopped');

@@ -16,6 +16,7 @@ import { InFlightKeys } from './idempotency.js';
 import { kktRoutes, type KktOperations } from './routes/kkt.js';
 import { receiptRoutes } from './routes/receipts.js';
 import { bufferRoutes, healthRoute, metricsRoute } from './routes/status.js';
+import { refundSagaGuard, uplinkRoutes, widgetRoutes, type UplinkRouteDeps } from './routes/uplink.js';
 
 export interface AppDeps {
   buffer: ReceiptBuffer;
@@ -28,6 +29,8 @@ export interface AppDeps {
   defaultVat: VatCode;
   /** Shift and report commands; absent when no printer is configured (they answer 503). */
   kkt?: KktOperations;
+  /** Hub uplink (sync, status, POS widget); routes answer 503 without one. */
+  uplink?: Omit<UplinkRouteDeps, 'buffer'>;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -35,14 +38,18 @@ export function createApp(deps: AppDeps): Koa {
   const open = new Router();
   healthRoute(open, deps.health);
   metricsRoute(open, deps.metrics.registry);
+  const uplinkDeps: UplinkRouteDeps = { buffer: deps.buffer, uplink: deps.uplink?.uplink ?? null, heartbeat: deps.uplink?.heartbeat ?? null };
+  widgetRoutes(open, uplinkDeps);
 
   const api = new Router();
+  refundSagaGuard(api, deps.buffer);
   receiptRoutes(api, {
     buffer: deps.buffer, fiscaliser: deps.fiscaliser, inFlight: new InFlightKeys(), defaultVat: deps.defaultVat,
     log: deps.log, onOutcome: (o) => deps.metrics.receiptsAccepted.inc({ outcome: o }),
   });
   bufferRoutes(api, deps.buffer);
   kktRoutes(api, deps.kkt);
+  uplinkRoutes(api, uplinkDeps);
 
   const auth = bearerAuth(deps.posTokens);
   const parser = bodyParser({ enableTypes: ['json'], jsonLimit: `${deps.bodyLimitKb}kb`, jsonStrict: true });

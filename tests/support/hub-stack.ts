@@ -10,9 +10,9 @@ import { BOX_SECRET, SERVICE_SECRET, tempDir } from './hub-fixture.js';
 
 export const OPERATOR_TOKEN = 'operator-token-123';
 
-export async function hubStack(over: Record<string, unknown> = {}) {
+export async function hubStack(over: Record<string, unknown> = {}, opts: { fnKey?: string | null } = {}) {
   const tmp = tempDir();
-  const ofd = await startTestOfd({ apiKey: 'ofd-key', fnKey: TEST_FN_KEY });
+  const ofd = await startTestOfd({ apiKey: 'ofd-key', fnKey: opts.fnKey === undefined ? TEST_FN_KEY : opts.fnKey });
   const cfg: HubConfig = hubConfigSchema.parse(deepMerge(deepMerge(HUB_DEFAULTS, {
     dataDir: tmp.dir,
     mqtt: { port: 0, password: SERVICE_SECRET },
