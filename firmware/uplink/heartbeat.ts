@@ -41,13 +41,18 @@ export class Heartbeat {
     this.link = new LinkMonitor(3, 2, (s: LinkState) => log.info({ state: s }, 'uplink link state changed'));
   }
 
+  /** Beats every period, and at once on every (re)connect so a returning link shows quickly. */
   start(): void {
     this.#timer = setInterval(() => { void this.beat(); }, this.o.periodMs);
     this.#timer.unref();
+    this.uplink.on('connected', this.#onConnect);
   }
+
+  readonly #onConnect = (): void => { void this.beat(); };
 
   stop(): void {
     if (this.#timer) clearInterval(this.#timer);
+    this.uplink.off('connected', this.#onConnect);
   }
 
   async payload(): Promise<Buffer> {
