@@ -22,10 +22,12 @@ export async function hubStack(over: Record<string, unknown> = {}, opts: { fnKey
   }), over));
   const hub = new Hub(cfg, { logger: silentLogger() });
   await hub.start();
-  return {
+  const stack = {
     hub, ofd, cfg, dir: tmp.dir,
-    async close() { await hub.stop(); await ofd.close(); tmp.cleanup(); },
+    /** Stops whichever hub `stack.hub` is now (tests may replace it after a restart). */
+    async close() { await stack.hub.stop(); await ofd.close(); tmp.cleanup(); },
   };
+  return stack;
 }
 
 export type HubStack = Awaited<ReturnType<typeof hubStack>>;
