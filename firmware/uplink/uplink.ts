@@ -180,8 +180,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     if (topic === this.topics.ack) {
       const r = parsePayload(ackMessage, payload);
       if (!r.ok) return this.log.warn({ reason: r.reason }, 'malformed ack from the hub');
-      for (const a of r.value.acks) void this.#onAck(a, r.value.hub_time);
-      this.pump();
+      void this.#onAcks(r.value.acks, r.value.hub_time).finally(() => this.pump());
     } else if (topic === HUB_STATUS_TOPIC) {
       const r = parsePayload(hubStatusMessage, payload);
       if (r.ok) { this.hubBreaker = r.value.ofd?.breaker ?? null; this.hubOnline = r.value.state === 'online'; }
@@ -192,26 +191,42 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     }
   }
 
-  async #onAck(a: ReceiptAck, hubTime: string): Promise<void> {
-    this.#inFlight.delete(a.receipt_id);
-    const cur = this.buffer.get(a.receipt_id);
-    if (!cur) return;
-    if (cur.status === 'printed') {
-      this.buffer.markDelivered(a.receipt_id, hubTime);
-      this.emit('delivered', a.receipt_id);
-    }
-    if (a.ofd.status === 'confirmed' && a.ofd.ticket && this.buffer.get(a.receipt_id)?.status === 'delivered') {
+  /**
+   * One ack message: every newly acknowledged document becomes delivered in one transaction;
+   * tickets are handed to the FN one by one (the FN takes them in order), then the documents
+   * whose ticket the FN took become synced in one transaction.
+   */
+  async #onAcks(acks: ReceiptAck[], hubTime: string): Promise<void> {
+    const delivered: string[] = [];
+    this.buffer.db.transaction(() => {
+      for (const a of acks) {
+        this.#inFlight.delete(a.receipt_id);
+        if (this.buffer.get(a.receipt_id)?.status === 'printed') {
+          this.buffer.markDelivered(a.receipt_id, hubTime);
+          delivered.push(a.receipt_id);
+        }
+      }
+    })();
+    for (const id of delivered) this.emit('delivered', id);
+    const taken: { id: string; at: string }[] = [];
+    for (const a of acks) {
+      if (a.ofd.status !== 'confirmed' || !a.ofd.ticket || this.buffer.get(a.receipt_id)?.status !== 'delivered') continue;
       try {
         await this.fn.handTicket(a.ofd.ticket);
+        taken.push({ id: a.receipt_id, at: a.ofd.ticket.received_at });
       } catch (err) {
         // Stays delivered: the next reconnect republishes it and the ticket comes again.
         this.log.warn({ receipt_id: a.receipt_id, err: (err as Error).message }, 'the FN did not take the OFD ticket');
-        return;
-      }
-      if (this.buffer.get(a.receipt_id)?.status === 'delivered') {
-        this.buffer.markSynced(a.receipt_id, a.ofd.ticket.received_at);
-        this.emit('synced', a.receipt_id);
       }
     }
+    const synced: string[] = [];
+    this.buffer.db.transaction(() => {
+      for (const x of taken) {
+        if (this.buffer.get(x.id)?.status !== 'delivered') continue;
+        this.buffer.markSynced(x.id, x.at);
+        synced.push(x.id);
+      }
+    })();
+    for (const id of synced) this.emit('synced', id);
   }
 }

@@ -1,6 +1,7 @@
 // The hub's durable record of every fiscal document it accepted, its OFD forwarding state and
 // the DLQ of messages it could not accept. One SQLite file (WAL, synchronous=FULL); inserts
 // from one burst share a transaction (the ingest batches them).
+import type { Statement } from 'better-sqlite3';
 import { migrate, type Db } from '../../shared/db.js';
 import type { OfdStatus, OfdTicket, ReceiptAck, ReceiptMessage } from '../../shared/mqtt/messages.js';
 
@@ -71,6 +72,14 @@ export class DocumentStore {
   readonly #bumpDup;
   readonly #get;
   readonly #state;
+  readonly #stmts = new Map<string, Statement>();
+
+  /** Compiled once: the forwarder runs these for every document. */
+  #st(sql: string): Statement {
+    let st = this.#stmts.get(sql);
+    if (!st) { st = this.db.prepare(sql); this.#stmts.set(sql, st); }
+    return st;
+  }
 
   constructor(db: Db) {
     this.db = db;
@@ -116,7 +125,7 @@ export class DocumentStore {
    * waiting out its backoff sends nothing else: the OFD sees each box's documents in order.
    */
   dueHeads(nowMs: number, limit: number): StoredDocument[] {
-    const rows = this.db.prepare(`SELECT d.* FROM hub_documents d
+    const rows = this.#st(`SELECT d.* FROM hub_documents d
       JOIN (SELECT box_id, MIN(hlc) AS hlc FROM hub_documents WHERE ofd_status = 'pending' GROUP BY box_id) h
         ON d.box_id = h.box_id AND d.hlc = h.hlc
       WHERE d.ofd_status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.hlc LIMIT ?`).all(nowMs, limit) as Row[];
@@ -125,74 +134,74 @@ export class DocumentStore {
 
   /** Earliest time any box head becomes due, or null when nothing is pending. */
   nextDueAt(): number | null {
-    const r = this.db.prepare(`SELECT MIN(d.next_attempt_at) AS t FROM hub_documents d
+    const r = this.#st(`SELECT MIN(d.next_attempt_at) AS t FROM hub_documents d
       JOIN (SELECT box_id, MIN(hlc) AS hlc FROM hub_documents WHERE ofd_status = 'pending' GROUP BY box_id) h
         ON d.box_id = h.box_id AND d.hlc = h.hlc`).get() as { t: number | null };
     return r.t;
   }
 
   markConfirmed(receiptId: string, ticket: OfdTicket, now = new Date()): void {
-    this.db.prepare(`UPDATE hub_documents SET ofd_status = 'confirmed', ticket = ?, confirmed_at = ?, attempts = attempts + 1, last_error = NULL,
+    this.#st(`UPDATE hub_documents SET ofd_status = 'confirmed', ticket = ?, confirmed_at = ?, attempts = attempts + 1, last_error = NULL,
       ack_due = 1 WHERE receipt_id = ?`).run(JSON.stringify(ticket), now.toISOString(), receiptId);
   }
 
   /** Records a failed attempt; returns the new attempt count. */
   markFailed(receiptId: string, error: string, nextAttemptAt: number): number {
-    const r = this.db.prepare(`UPDATE hub_documents SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?
+    const r = this.#st(`UPDATE hub_documents SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?
       WHERE receipt_id = ? RETURNING attempts`).get(error.slice(0, 1000), nextAttemptAt, receiptId) as { attempts: number };
     return r.attempts;
   }
 
   markDead(receiptId: string, reason: string): void {
-    this.db.prepare("UPDATE hub_documents SET ofd_status = 'dead', last_error = ?, ack_due = 1 WHERE receipt_id = ?").run(reason.slice(0, 1000), receiptId);
+    this.#st("UPDATE hub_documents SET ofd_status = 'dead', last_error = ?, ack_due = 1 WHERE receipt_id = ?").run(reason.slice(0, 1000), receiptId);
   }
 
   /** Documents whose box has not been sent their latest OFD state. */
   dueAcks(limit = 1000): { receipt_id: string; store_id: string; box_id: string; ofd_status: OfdStatus }[] {
-    return this.db.prepare('SELECT receipt_id, store_id, box_id, ofd_status FROM hub_documents WHERE ack_due = 1 LIMIT ?').all(limit) as
+    return this.#st('SELECT receipt_id, store_id, box_id, ofd_status FROM hub_documents WHERE ack_due = 1 LIMIT ?').all(limit) as
       { receipt_id: string; store_id: string; box_id: string; ofd_status: OfdStatus }[];
   }
 
   /** The broker took the ack for this state; a later state change sets ack_due again. */
   ackSent(receiptId: string, status: OfdStatus): void {
-    this.db.prepare('UPDATE hub_documents SET ack_due = 0 WHERE receipt_id = ? AND ofd_status = ?').run(receiptId, status);
+    this.#st('UPDATE hub_documents SET ack_due = 0 WHERE receipt_id = ? AND ofd_status = ?').run(receiptId, status);
   }
 
   /** Operator re-drive: dead documents (all, or the given ones) go back to pending with a fresh budget. */
   redrive(receiptIds?: readonly string[]): string[] {
     return this.db.transaction(() => {
       const rows = (receiptIds?.length
-        ? receiptIds.map((id) => this.db.prepare("SELECT receipt_id FROM hub_documents WHERE receipt_id = ? AND ofd_status = 'dead'").get(id)).filter(Boolean)
-        : this.db.prepare("SELECT receipt_id FROM hub_documents WHERE ofd_status = 'dead'").all()) as { receipt_id: string }[];
-      const st = this.db.prepare("UPDATE hub_documents SET ofd_status = 'pending', attempts = 0, next_attempt_at = 0 WHERE receipt_id = ?");
+        ? receiptIds.map((id) => this.#st("SELECT receipt_id FROM hub_documents WHERE receipt_id = ? AND ofd_status = 'dead'").get(id)).filter(Boolean)
+        : this.#st("SELECT receipt_id FROM hub_documents WHERE ofd_status = 'dead'").all()) as { receipt_id: string }[];
+      const st = this.#st("UPDATE hub_documents SET ofd_status = 'pending', attempts = 0, next_attempt_at = 0 WHERE receipt_id = ?");
       for (const r of rows) st.run(r.receipt_id);
       return rows.map((r) => r.receipt_id);
     })();
   }
 
   dead(limit = 100): { receipt_id: string; box_id: string; attempts: number; last_error: string | null }[] {
-    return this.db.prepare("SELECT receipt_id, box_id, attempts, last_error FROM hub_documents WHERE ofd_status = 'dead' ORDER BY hlc LIMIT ?").all(limit) as
+    return this.#st("SELECT receipt_id, box_id, attempts, last_error FROM hub_documents WHERE ofd_status = 'dead' ORDER BY hlc LIMIT ?").all(limit) as
       { receipt_id: string; box_id: string; attempts: number; last_error: string | null }[];
   }
 
   counts(): { pending: number; confirmed: number; dead: number; duplicates: number; malformed: number } {
-    const r = this.db.prepare(`SELECT
+    const r = this.#st(`SELECT
       COALESCE(SUM(ofd_status = 'pending'), 0) AS pending, COALESCE(SUM(ofd_status = 'confirmed'), 0) AS confirmed,
       COALESCE(SUM(ofd_status = 'dead'), 0) AS dead, COALESCE(SUM(duplicates), 0) AS duplicates FROM hub_documents`).get() as
       { pending: number; confirmed: number; dead: number; duplicates: number };
-    const m = this.db.prepare('SELECT COUNT(*) AS n FROM hub_dlq').get() as { n: number };
+    const m = this.#st('SELECT COUNT(*) AS n FROM hub_dlq').get() as { n: number };
     return { ...r, malformed: m.n };
   }
 
   addMalformed(topic: string, payload: Buffer, reason: string, now = new Date()): void {
     const cut = payload.length > DLQ_PAYLOAD_MAX;
-    this.db.prepare('INSERT INTO hub_dlq (at, topic, payload, reason) VALUES (?, ?, ?, ?)')
+    this.#st('INSERT INTO hub_dlq (at, topic, payload, reason) VALUES (?, ?, ?, ?)')
       .run(now.toISOString(), topic.slice(0, 1024), cut ? payload.subarray(0, DLQ_PAYLOAD_MAX) : payload,
         cut ? `${reason} (payload of ${payload.length} bytes cut to ${DLQ_PAYLOAD_MAX})` : reason);
   }
 
   malformed(limit = 100): { id: number; at: string; topic: string; reason: string; payload: string }[] {
-    return (this.db.prepare('SELECT id, at, topic, reason, payload FROM hub_dlq ORDER BY id DESC LIMIT ?').all(limit) as
+    return (this.#st('SELECT id, at, topic, reason, payload FROM hub_dlq ORDER BY id DESC LIMIT ?').all(limit) as
       { id: number; at: string; topic: string; reason: string; payload: Buffer }[])
       .map((r) => ({ ...r, payload: r.payload.toString('utf8').slice(0, 2000) }));
   }

@@ -138,7 +138,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
         const dueHere = due.filter((d) => chunk.includes(d));
         c.publishAsync(boxTopics(addr).ack, encodePayload(ackMessage, { v: 1, hub_time: hubTime, acks: chunk }), { qos: 1 })
           .then(() => {
-            for (const d of dueHere) this.#opts.store.ackSent(d.receipt_id, d.ofd.status);
+            if (dueHere.length) this.#opts.store.db.transaction(() => { for (const d of dueHere) this.#opts.store.ackSent(d.receipt_id, d.ofd.status); })();
             if (dueHere.length) this.#opts.logger.debug({ count: dueHere.length, box: addr.box }, 'box notified of OFD results');
           })
           .catch((err: Error) => this.#opts.logger.debug({ err: err.message, box: addr.box }, 'acks not taken by the broker; OFD results are resent on reconnect'));
