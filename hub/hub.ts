@@ -103,7 +103,7 @@ export class Hub {
     this.forwarder.on('failed', () => m.forwarded.inc({ result: 'failed' }));
     this.forwarder.on('breaker', (s) => { m.setBreaker(s); this.ingest.publishHubStatus(this.hubStatus()); });
 
-    await this.ingest.start(this.hubStatus());
+    await this.ingest.start(() => this.hubStatus());
     // Queue depth in the retained status stays fresh for dashboards without a message per document.
     this.#statusTimer = setInterval(() => this.ingest.publishHubStatus(this.hubStatus()), cfg.fleet.heartbeatPeriodMs);
     this.#statusTimer.unref();

@@ -57,7 +57,12 @@ export class Ingest extends EventEmitter<IngestEvents> {
   get stats() { return { ...this.#stats }; }
   get connected(): boolean { return this.#client?.connected ?? false; }
 
-  async start(initialStatus: HubStatusMessage): Promise<void> {
+  /**
+   * Connects and subscribes. `status` is asked afresh on every (re)connect: a reconnect must
+   * republish the hub's current state (e.g. breaker open), never the one it started with.
+   */
+  async start(status: HubStatusMessage | (() => HubStatusMessage)): Promise<void> {
+    const current = typeof status === 'function' ? status : () => status;
     const o = this.#opts;
     const offline: HubStatusMessage = { v: 1, state: 'offline', at: new Date().toISOString() };
     const client = mqtt.connect(o.url, {
@@ -74,7 +79,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
     client.on('error', (err) => o.logger.warn({ err: err.message }, 'hub mqtt client error'));
     client.on('connect', (ack) => {
       o.logger.info({ sessionPresent: ack.sessionPresent }, 'hub connected to broker');
-      this.publishHubStatus({ ...initialStatus, at: new Date().toISOString() });
+      this.publishHubStatus({ ...current(), at: new Date().toISOString() });
       this.#resendDueAcks();
     });
     await new Promise<void>((resolve, reject) => {

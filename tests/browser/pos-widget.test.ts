@@ -45,7 +45,10 @@ describe('POS status widget (browser)', () => {
 
     await s.ofd.setFault({ mode: 'down' });
     for (let i = 0; i < 4; i++) expect((await t.post(saleBody())).status).toBe(201);
-    await page.waitForSelector('#box[data-state="degraded"]', { timeout: 15_000 });
+    await page.waitForSelector('#box[data-state="degraded"]', { timeout: 20_000 }).catch(async (err: Error) => {
+      const st = await (await fetch(`${t.url}/pos/widget/status.json`)).text();
+      throw new Error(`${err.message}; widget data: ${st}; hub breaker: ${s.hub.forwarder.breakerState}; ofd: ${JSON.stringify(s.ofd.stats())}`);
+    });
     expect(await page.textContent('#breaker')).toBe('недоступен');
     expect(Number(await page.textContent('#unsynced'))).toBeGreaterThan(0);
     await page.screenshot({ path: join(profileDir, 'widget.png') });
