@@ -28,6 +28,10 @@ import { PrinterService } from './printer/service.js';
 import type { SerialLine } from './printer/serial-line.js';
 import type { KktOperations } from './api/routes/kkt.js';
 import { VERSION } from './version.js';
+import { printerFnBridge, syntheticFnBridge, type FnBridge } from './uplink/fn-bridge.js';
+import { Heartbeat } from './uplink/heartbeat.js';
+import { UplinkStatusPublisher } from './uplink/status-publisher.js';
+import { Uplink } from './uplink/uplink.js';
 
 export interface BoxOptions {
   log?: Logger;
@@ -45,6 +49,8 @@ export interface BoxOptions {
   status?: StatusPublisher;
   /** A line other than the configured tty (tests: an in-memory pair). */
   printerLine?: SerialLine;
+  /** The FN as the uplink sees it; default: the printer's, or a synthetic one without a printer. */
+  fnBridge?: FnBridge;
 }
 
 export class Box {
@@ -68,6 +74,9 @@ export class Box {
   private readonly kkt: KktOperations | undefined;
   private server: Server | null = null;
   private stopped = false;
+  /** The MQTT uplink to the hub, when `uplink.enabled`. */
+  readonly uplink: Uplink | null = null;
+  readonly heartbeat: Heartbeat | null = null;
 
   constructor(readonly config: BoxConfig, opts: BoxOptions = {}) {
     this.log = opts.log ?? createLogger('box', config.logLevel);
@@ -102,7 +111,19 @@ export class Box {
     });
     this.disk = new DiskSpaceCheck(config.dataDir, config.health.minFreeDiskBytes, config.health.diskPollMs, opts.diskProbe);
     this.health.register(this.disk);
+    if (config.uplink.enabled) {
+      const fn = opts.fnBridge ?? (this.printer ? printerFnBridge(this.printer) : syntheticFnBridge());
+      const log = this.log.child({ part: 'uplink' });
+      this.uplink = new Uplink({ ...config.uplink, boxId: config.uplink.boxId ?? config.nodeId }, this.buffer, fn, log);
+      const printer = this.printer;
+      this.heartbeat = new Heartbeat(this.uplink, this.buffer, {
+        periodMs: config.uplink.heartbeatMs, dataDir: config.dataDir, version: VERSION,
+        printerState: () => (printer ? printer.state : 'none'),
+      }, log);
+    }
     this.status = new FanoutStatusPublisher(this.log, new LogStatusPublisher(this.log), ...(opts.status ? [opts.status] : []));
+    // Retained power state goes to MQTT too, so fleet ops see a box on battery before it goes dark.
+    if (this.uplink) this.status.add(new UplinkStatusPublisher(this.uplink));
     const clockRefs = [...(opts.clockReferences ?? [])];
     if (this.printer) clockRefs.push(printerClock(this.printer, config.clock.printerUtcOffsetMinutes));
     this.clockWatch = new ClockWatch(clockRefs, this.status, this.log, config.nodeId, {
@@ -137,6 +158,7 @@ export class Box {
     const app = createApp({ kkt: this.kkt,
       buffer: this.buffer, fiscaliser: this.fiscaliser, health: this.health, metrics: this.metrics, log: this.log,
       gate: this.gate, afterSale: () => void this.fill.update(), posTokens: this.config.api.posTokens, bodyLimitKb: this.config.api.bodyLimitKb, defaultVat: this.config.receipt.defaultVat,
+      uplink: { uplink: this.uplink, heartbeat: this.heartbeat },
     });
     const server = app.listen(this.config.api.port, this.config.api.host);
     this.server = server;
@@ -145,6 +167,8 @@ export class Box {
       server.once('error', reject);
     });
     const url = `http://${this.config.api.host}:${(server.address() as AddressInfo).port}`;
+    this.uplink?.start();
+    this.heartbeat?.start();
     this.log.info({ url, node: this.config.nodeId, hlc: this.clock.peek() }, 'box LAN API listening');
     await this.power.start();
     return url;
@@ -179,6 +203,8 @@ export class Box {
         server.closeIdleConnections();
       });
     }
+    this.heartbeat?.stop();
+    await this.uplink?.stop();
     await this.printer?.stop();
     try {
       this.buffer.close();

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ConfigError, deepMerge, envOverrides, parseConfig, readJsonFile } from '../shared/config.js';
 import { VAT_CODES } from '../shared/receipt.js';
 import { printerConfigSchema } from './printer/config.js';
+import { uplinkConfigSchema } from './uplink/config.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -39,6 +40,8 @@ export const boxConfigSchema = z.strictObject({
   printer: printerConfigSchema.extend({
     enabled: z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean()).default(false),
   }).prefault({}),
+  /** MQTT uplink to the hub (docs/mqtt-topics.md); disabled, documents stay in the buffer. */
+  uplink: uplinkConfigSchema.prefault({}),
   health: z.strictObject({
     minFreeDiskBytes: z.coerce.number().int().min(0).default(1_000_000_000),
     diskPollMs: int(1000, 86_400_000).default(60_000),

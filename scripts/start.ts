@@ -6,6 +6,10 @@ import { Box } from '../firmware/box.js';
 import { loadBoxConfig } from '../firmware/config.js';
 import { ShtrihEmulator } from '../hardware/shtrih-emulator/emulator.js';
 import { CONTROL_FILE, startControl } from '../hardware/shtrih-emulator/control.js';
+import { startTestOfd } from '../hardware/sim/ofd/server.js';
+import { loadHubConfig } from '../hub/config.js';
+import { Hub } from '../hub/hub.js';
+import { createLogger } from '../shared/logger.js';
 
 const DEFAULT_DEMO_TOKEN = 'demo-pos-token-change-me';
 const posToken = process.env.DEMO_POS_TOKEN ?? DEFAULT_DEMO_TOKEN;
@@ -30,11 +34,28 @@ if (!printerPath) {
   emulatorNote = `emulator on ${emu.hostPath}, control ${control.url}`;
 }
 
+// --- test OFD: documents on :9100, faults on :9101 (npm run ofd:fault -- down | ok | 503 ...).
+// The emulator's FN key is its own secret, so the fiscal-sign check is off here (docs/hub.md). ---
+const ofd = await startTestOfd({ port: 9100, controlPort: 9101, apiKey: 'test-ofd-api-key', fnKey: null });
+stops.push(() => ofd.close());
+
+// --- hub: embedded MQTT broker :1883, HTTP API :8080, data under ./data/hub; the demo box is
+// provisioned with a demo secret (DEMO_BOX_SECRET). ---
+const boxSecret = process.env.DEMO_BOX_SECRET ?? 'demo-box-secret-change-me';
+const hubCfg = loadHubConfig(process.env, {
+  dataDir: './data/hub', ofd: { url: ofd.url, apiKey: 'test-ofd-api-key' },
+  boxes: [{ store: 'store-1', box: 'box01', secret: boxSecret }],
+});
+const hub = new Hub(hubCfg, { logger: createLogger('hub', 'warn') });
+await hub.start();
+stops.push(() => hub.stop());
+
 // --- box: LAN API on 127.0.0.1:8000, data under ./data/box ---
 const box = new Box(loadBoxConfig({
   overrides: {
     dataDir: './data/box', api: { host: '127.0.0.1', port: 8000, posTokens: [posToken] },
     printer: { enabled: true, path: printerPath },
+    uplink: { enabled: true, url: hub.mqttUrl, storeId: 'store-1', boxId: 'box01', secret: boxSecret },
   },
 }));
 // Simulated mains (`npm run mains -- off`): the demo shows each power state and, when the
@@ -57,6 +78,11 @@ OpticsERP demo stack is running
   buffer status   ${boxUrl}/v1/kkt/buffer/status
   POS token       ${posToken}${process.env.DEMO_POS_TOKEN ? '' : '   (default; set DEMO_POS_TOKEN to change)'}
   simulated mains npm run mains -- off | on   (UPS power-loss line; docs/power.md)
+  POS widget      ${boxUrl}/pos/widget
+  sync now        curl -X POST -H "Authorization: Bearer ${posToken}" ${boxUrl}/v1/kkt/sync
+  hub API         ${hub.httpUrl}/api/fleet   (Authorization: Bearer ${hubCfg.http.operatorToken}; /metrics, /health open)
+  hub MQTT        ${hub.mqttUrl}   (mosquitto_sub -t 'kkt/v1/#' -v -u _hub -P <HUB_MQTT__PASSWORD>)
+  test OFD        ${ofd.url}   faults: npm run ofd:fault -- down   (ok, 503, slow, timeout, flapping)
   fiscal printer  ${emulatorNote}
                   faults: npm run emulator:fault -- paper-out   (paper-in, cover-open, shift-24h, disconnect, clear, ...)
 Ctrl+C stops everything.

@@ -17,6 +17,7 @@ import type { SalesGate } from './sales-gate.js';
 import { kktRoutes, type KktOperations } from './routes/kkt.js';
 import { receiptRoutes } from './routes/receipts.js';
 import { bufferRoutes, healthRoute, metricsRoute } from './routes/status.js';
+import { refundSagaGuard, uplinkRoutes, widgetRoutes, type UplinkRouteDeps } from './routes/uplink.js';
 
 export interface AppDeps {
   buffer: ReceiptBuffer;
@@ -33,6 +34,8 @@ export interface AppDeps {
   afterSale?: () => void;
   /** Shift and report commands; absent when no printer is configured (they answer 503). */
   kkt?: KktOperations;
+  /** Hub uplink (sync, status, POS widget); routes answer 503 without one. */
+  uplink?: Omit<UplinkRouteDeps, 'buffer'>;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -40,8 +43,11 @@ export function createApp(deps: AppDeps): Koa {
   const open = new Router();
   healthRoute(open, deps.health);
   metricsRoute(open, deps.metrics.registry);
+  const uplinkDeps: UplinkRouteDeps = { buffer: deps.buffer, uplink: deps.uplink?.uplink ?? null, heartbeat: deps.uplink?.heartbeat ?? null };
+  widgetRoutes(open, uplinkDeps);
 
   const api = new Router();
+  refundSagaGuard(api, deps.buffer);
   receiptRoutes(api, {
     buffer: deps.buffer, fiscaliser: deps.fiscaliser, inFlight: new InFlightKeys(), defaultVat: deps.defaultVat,
     log: deps.log, ...(deps.gate ? { gate: deps.gate } : {}), onOutcome: (o) => {
@@ -51,6 +57,7 @@ export function createApp(deps: AppDeps): Koa {
   });
   bufferRoutes(api, deps.buffer);
   kktRoutes(api, deps.kkt);
+  uplinkRoutes(api, uplinkDeps);
 
   const auth = bearerAuth(deps.posTokens);
   const parser = bodyParser({ enableTypes: ['json'], jsonLimit: `${deps.bodyLimitKb}kb`, jsonStrict: true });

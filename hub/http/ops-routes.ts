@@ -1,0 +1,44 @@
+// The hub's operator API: fleet, OFD state, DLQ and re-drive. Thin routes over the services.
+import Router, { type RouterContext } from '@koa/router';
+import { timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { Problem } from '../../shared/http/problem.js';
+import { zodFieldErrors } from '../../shared/receipt.js';
+import type { Fleet } from '../fleet/fleet.js';
+import type { DocumentStore } from '../ingest/document-store.js';
+import type { OfdForwarder } from '../ofd/forwarder.js';
+
+export interface OpsDeps { fleet: Fleet; store: DocumentStore; forwarder: OfdForwarder; operatorToken: string }
+
+const redriveBody = z.strictObject({ receipt_ids: z.array(z.uuid('must be a receipt id (UUID)')).max(10_000).optional() });
+
+function bearer(token: string) {
+  const want = Buffer.from(`Bearer ${token}`);
+  return async (ctx: RouterContext, next: () => Promise<unknown>) => {
+    const got = Buffer.from(ctx.get('authorization'));
+    if (got.length !== want.length || !timingSafeEqual(got, want)) {
+      throw new Problem(401, 'unauthorized', 'Unauthorized', 'send the operator token as "Authorization: Bearer <token>"', {}, { 'www-authenticate': 'Bearer' });
+    }
+    await next();
+  };
+}
+
+export function opsRouter(d: OpsDeps): Router {
+  const r = new Router({ prefix: '/api' });
+  r.use(bearer(d.operatorToken));
+  r.get('/fleet', (ctx) => { ctx.body = { boxes: d.fleet.list() }; });
+  r.get('/ofd', (ctx) => {
+    ctx.body = { breaker: d.forwarder.breakerState, in_flight: d.forwarder.inFlight, documents: d.store.counts() };
+  });
+  r.get('/ofd/dlq', (ctx) => {
+    ctx.body = { documents: d.store.dead(500), malformed: d.store.malformed(100) };
+  });
+  r.post('/ofd/dlq/redrive', (ctx) => {
+    const parsed = redriveBody.safeParse((ctx.request as { body?: unknown }).body ?? {});
+    if (!parsed.success) throw new Problem(422, 'validation', 'Invalid request', 'the body does not match the schema', { errors: zodFieldErrors(parsed.error) });
+    const redriven = d.store.redrive(parsed.data.receipt_ids);
+    d.forwarder.wake();
+    ctx.body = { redriven };
+  });
+  return r;
+}

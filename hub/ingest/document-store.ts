@@ -1,0 +1,208 @@
+// The hub's durable record of every fiscal document it accepted, its OFD forwarding state and
+// the DLQ of messages it could not accept. One SQLite file (WAL, synchronous=FULL); inserts
+// from one burst share a transaction (the ingest batches them).
+import type { Statement } from 'better-sqlite3';
+import { migrate, type Db } from '../../shared/db.js';
+import type { OfdStatus, OfdTicket, ReceiptAck, ReceiptMessage } from '../../shared/mqtt/messages.js';
+
+const MIGRATIONS = [{
+  version: 1,
+  name: 'documents and dlq',
+  up: `
+    CREATE TABLE hub_documents (
+      receipt_id TEXT PRIMARY KEY,
+      store_id TEXT NOT NULL,
+      box_id TEXT NOT NULL,
+      hlc TEXT NOT NULL,
+      type TEXT NOT NULL,
+      total INTEGER NOT NULL,
+      fd_number INTEGER NOT NULL,
+      fn_number TEXT NOT NULL,
+      doc TEXT NOT NULL,
+      received_at TEXT NOT NULL,
+      ofd_status TEXT NOT NULL DEFAULT 'pending' CHECK (ofd_status IN ('pending', 'confirmed', 'dead')),
+      attempts INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at INTEGER NOT NULL DEFAULT 0,
+      last_error TEXT,
+      ticket TEXT,
+      confirmed_at TEXT,
+      duplicates INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX hub_documents_box_order ON hub_documents (box_id, ofd_status, hlc);
+    CREATE TABLE hub_dlq (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      at TEXT NOT NULL,
+      topic TEXT NOT NULL,
+      payload BLOB NOT NULL,
+      reason TEXT NOT NULL
+    );`,
+}, {
+  version: 2,
+  name: 'ack outbox',
+  // 1 while the box has not yet been sent the document's latest OFD state: set in the same
+  // transaction as that state, cleared when the broker has taken the ack (PUBACK). A hub
+  // killed in between resends on its next start instead of leaving the box without its ticket.
+  up: `ALTER TABLE hub_documents ADD COLUMN ack_due INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX hub_documents_ack_due ON hub_documents (ack_due) WHERE ack_due = 1;`,
+}];
+
+export interface StoredDocument {
+  receipt_id: string;
+  store_id: string;
+  box_id: string;
+  hlc: string;
+  ofd_status: OfdStatus;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  ticket: OfdTicket | null;
+  doc: ReceiptMessage;
+}
+
+interface Row extends Omit<StoredDocument, 'ticket' | 'doc'> { ticket: string | null; doc: string }
+
+const toDoc = (r: Row): StoredDocument => ({ ...r, ticket: r.ticket ? JSON.parse(r.ticket) as OfdTicket : null, doc: JSON.parse(r.doc) as ReceiptMessage });
+
+/** Largest malformed payload kept in the DLQ; the rest is cut (the reason says so). */
+const DLQ_PAYLOAD_MAX = 64 * 1024;
+
+export class DocumentStore {
+  readonly db: Db;
+  readonly #insert;
+  readonly #bumpDup;
+  readonly #get;
+  readonly #state;
+  readonly #stmts = new Map<string, Statement>();
+
+  /** Compiled once: the forwarder runs these for every document. */
+  #st(sql: string): Statement {
+    let st = this.#stmts.get(sql);
+    if (!st) { st = this.db.prepare(sql); this.#stmts.set(sql, st); }
+    return st;
+  }
+
+  constructor(db: Db) {
+    this.db = db;
+    migrate(db, 'hub_ingest', MIGRATIONS);
+    this.#insert = db.prepare(`INSERT OR IGNORE INTO hub_documents
+      (receipt_id, store_id, box_id, hlc, type, total, fd_number, fn_number, doc, received_at)
+      VALUES (@receipt_id, @store_id, @box_id, @hlc, @type, @total, @fd_number, @fn_number, @doc, @received_at)`);
+    this.#bumpDup = db.prepare('UPDATE hub_documents SET duplicates = duplicates + 1 WHERE receipt_id = ?');
+    this.#get = db.prepare('SELECT * FROM hub_documents WHERE receipt_id = ?');
+    this.#state = db.prepare('SELECT ofd_status, attempts, ticket, last_error FROM hub_documents WHERE receipt_id = ?');
+  }
+
+  /** Stores a batch in one transaction; per message, whether it was new. */
+  insertMany(msgs: readonly ReceiptMessage[], now = new Date()): boolean[] {
+    const at = now.toISOString();
+    return this.db.transaction(() => msgs.map((m) => {
+      const r = this.#insert.run({
+        receipt_id: m.receipt_id, store_id: m.store_id, box_id: m.box_id, hlc: m.hlc, type: m.type, total: m.total,
+        fd_number: m.fiscal.fd_number, fn_number: m.fiscal.fn_number, doc: JSON.stringify(m), received_at: at,
+      });
+      if (r.changes === 0) this.#bumpDup.run(m.receipt_id);
+      return r.changes === 1;
+    }))();
+  }
+
+  get(receiptId: string): StoredDocument | undefined {
+    const r = this.#get.get(receiptId) as Row | undefined;
+    return r ? toDoc(r) : undefined;
+  }
+
+  /** The ack for a stored document: its current OFD state, ticket included once known. */
+  ackFor(receiptId: string, result: ReceiptAck['result']): ReceiptAck | undefined {
+    const d = this.#state.get(receiptId) as Pick<Row, 'ofd_status' | 'attempts' | 'ticket' | 'last_error'> | undefined;
+    if (!d) return undefined;
+    const ofd: ReceiptAck['ofd'] = { status: d.ofd_status, attempts: d.attempts };
+    if (d.ticket) ofd.ticket = JSON.parse(d.ticket) as OfdTicket;
+    if (d.ofd_status === 'dead' && d.last_error) ofd.reason = d.last_error.slice(0, 500);
+    return { receipt_id: receiptId, result, ofd };
+  }
+
+  /**
+   * Per box, the oldest pending document in HLC order if it is due. A box whose head is
+   * waiting out its backoff sends nothing else: the OFD sees each box's documents in order.
+   */
+  dueHeads(nowMs: number, limit: number): StoredDocument[] {
+    const rows = this.#st(`SELECT d.* FROM hub_documents d
+      JOIN (SELECT box_id, MIN(hlc) AS hlc FROM hub_documents WHERE ofd_status = 'pending' GROUP BY box_id) h
+        ON d.box_id = h.box_id AND d.hlc = h.hlc
+      WHERE d.ofd_status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.hlc LIMIT ?`).all(nowMs, limit) as Row[];
+    return rows.map(toDoc);
+  }
+
+  /** Earliest time any box head becomes due, or null when nothing is pending. */
+  nextDueAt(): number | null {
+    const r = this.#st(`SELECT MIN(d.next_attempt_at) AS t FROM hub_documents d
+      JOIN (SELECT box_id, MIN(hlc) AS hlc FROM hub_documents WHERE ofd_status = 'pending' GROUP BY box_id) h
+        ON d.box_id = h.box_id AND d.hlc = h.hlc`).get() as { t: number | null };
+    return r.t;
+  }
+
+  markConfirmed(receiptId: string, ticket: OfdTicket, now = new Date()): void {
+    this.#st(`UPDATE hub_documents SET ofd_status = 'confirmed', ticket = ?, confirmed_at = ?, attempts = attempts + 1, last_error = NULL,
+      ack_due = 1 WHERE receipt_id = ?`).run(JSON.stringify(ticket), now.toISOString(), receiptId);
+  }
+
+  /** Records a failed attempt; returns the new attempt count. */
+  markFailed(receiptId: string, error: string, nextAttemptAt: number): number {
+    const r = this.#st(`UPDATE hub_documents SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?
+      WHERE receipt_id = ? RETURNING attempts`).get(error.slice(0, 1000), nextAttemptAt, receiptId) as { attempts: number };
+    return r.attempts;
+  }
+
+  markDead(receiptId: string, reason: string): void {
+    this.#st("UPDATE hub_documents SET ofd_status = 'dead', last_error = ?, ack_due = 1 WHERE receipt_id = ?").run(reason.slice(0, 1000), receiptId);
+  }
+
+  /** Documents whose box has not been sent their latest OFD state. */
+  dueAcks(limit = 1000): { receipt_id: string; store_id: string; box_id: string; ofd_status: OfdStatus }[] {
+    return this.#st('SELECT receipt_id, store_id, box_id, ofd_status FROM hub_documents WHERE ack_due = 1 LIMIT ?').all(limit) as
+      { receipt_id: string; store_id: string; box_id: string; ofd_status: OfdStatus }[];
+  }
+
+  /** The broker took the ack for this state; a later state change sets ack_due again. */
+  ackSent(receiptId: string, status: OfdStatus): void {
+    this.#st('UPDATE hub_documents SET ack_due = 0 WHERE receipt_id = ? AND ofd_status = ?').run(receiptId, status);
+  }
+
+  /** Operator re-drive: dead documents (all, or the given ones) go back to pending with a fresh budget. */
+  redrive(receiptIds?: readonly string[]): string[] {
+    return this.db.transaction(() => {
+      const rows = (receiptIds?.length
+        ? receiptIds.map((id) => this.#st("SELECT receipt_id FROM hub_documents WHERE receipt_id = ? AND ofd_status = 'dead'").get(id)).filter(Boolean)
+        : this.#st("SELECT receipt_id FROM hub_documents WHERE ofd_status = 'dead'").all()) as { receipt_id: string }[];
+      const st = this.#st("UPDATE hub_documents SET ofd_status = 'pending', attempts = 0, next_attempt_at = 0 WHERE receipt_id = ?");
+      for (const r of rows) st.run(r.receipt_id);
+      return rows.map((r) => r.receipt_id);
+    })();
+  }
+
+  dead(limit = 100): { receipt_id: string; box_id: string; attempts: number; last_error: string | null }[] {
+    return this.#st("SELECT receipt_id, box_id, attempts, last_error FROM hub_documents WHERE ofd_status = 'dead' ORDER BY hlc LIMIT ?").all(limit) as
+      { receipt_id: string; box_id: string; attempts: number; last_error: string | null }[];
+  }
+
+  counts(): { pending: number; confirmed: number; dead: number; duplicates: number; malformed: number } {
+    const r = this.#st(`SELECT
+      COALESCE(SUM(ofd_status = 'pending'), 0) AS pending, COALESCE(SUM(ofd_status = 'confirmed'), 0) AS confirmed,
+      COALESCE(SUM(ofd_status = 'dead'), 0) AS dead, COALESCE(SUM(duplicates), 0) AS duplicates FROM hub_documents`).get() as
+      { pending: number; confirmed: number; dead: number; duplicates: number };
+    const m = this.#st('SELECT COUNT(*) AS n FROM hub_dlq').get() as { n: number };
+    return { ...r, malformed: m.n };
+  }
+
+  addMalformed(topic: string, payload: Buffer, reason: string, now = new Date()): void {
+    const cut = payload.length > DLQ_PAYLOAD_MAX;
+    this.#st('INSERT INTO hub_dlq (at, topic, payload, reason) VALUES (?, ?, ?, ?)')
+      .run(now.toISOString(), topic.slice(0, 1024), cut ? payload.subarray(0, DLQ_PAYLOAD_MAX) : payload,
+        cut ? `${reason} (payload of ${payload.length} bytes cut to ${DLQ_PAYLOAD_MAX})` : reason);
+  }
+
+  malformed(limit = 100): { id: number; at: string; topic: string; reason: string; payload: string }[] {
+    return (this.#st('SELECT id, at, topic, reason, payload FROM hub_dlq ORDER BY id DESC LIMIT ?').all(limit) as
+      { id: number; at: string; topic: string; reason: string; payload: Buffer }[])
+      .map((r) => ({ ...r, payload: r.payload.toString('utf8').slice(0, 2000) }));
+  }
+}
