@@ -1,4 +1,5 @@
 // The hub's operator API: fleet, OFD state, DLQ and re-drive. Thin routes over the services.
+import { bodyParser } from '@koa/bodyparser';
 import Router, { type RouterContext } from '@koa/router';
 import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
@@ -26,6 +27,8 @@ function bearer(token: string) {
 export function opsRouter(d: OpsDeps): Router {
   const r = new Router({ prefix: '/api' });
   r.use(bearer(d.operatorToken));
+  // Router middleware runs only for the routes below, so ERP requests keep their bodies unread.
+  r.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb' }));
   r.get('/fleet', (ctx) => { ctx.body = { boxes: d.fleet.list() }; });
   r.get('/ofd', (ctx) => {
     ctx.body = { breaker: d.forwarder.breakerState, in_flight: d.forwarder.inFlight, documents: d.store.counts() };
