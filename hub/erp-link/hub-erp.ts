@@ -13,7 +13,7 @@ import { ErpLink } from './erp-link.js';
 
 export function fleetBox(v: BoxView): FleetBox {
   const hb = v.heartbeat;
-  const detail = [hb ? `принтер: ${hb.printer.state}` : null, hb?.printer.fn_docs_without_ticket != null ? `ФН без квитанции: ${hb.printer.fn_docs_without_ticket}` : null, v.reason]
+  const detail = [hb ? `принтер: ${hb.printer.state}` : null, hb && hb.printer.fn_docs_without_ticket !== null ? `ФН без квитанции: ${hb.printer.fn_docs_without_ticket}` : null, v.reason]
     .filter((x): x is string => !!x).join('; ');
   return {
     box_id: v.box, store_id: v.store, status: v.state, last_seen: v.last_heartbeat_at,
