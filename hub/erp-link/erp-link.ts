@@ -7,7 +7,7 @@
 // rows, so a crash re-hands at most the last batch (the ERP is idempotent by receipt id).
 // A document the ERP refused goes to hub_erp_retry with a backoff; it is retried on every
 // start and when due. A projection the ERP rejects as invalid is parked (rejected = 1) with
-// its reason: retrying cannot fix it, a code fix plus `retryRejected()` can.
+// its reason: retrying cannot fix it, a code fix plus `retryNow()` can.
 import { EventEmitter } from 'node:events';
 import { migrate, type Db } from '../../shared/db.js';
 import type { Logger } from '../../shared/logger.js';
@@ -117,9 +117,9 @@ export class ErpLink extends EventEmitter<ErpLinkEvents> {
       { receipt_id: string; attempts: number; next_attempt_at: number; last_error: string; rejected: number }[];
   }
 
-  /** Operator: parked documents get another go (after the cause was fixed). */
-  retryRejected(): number {
-    const n = this.#o.db.prepare('UPDATE hub_erp_retry SET rejected = 0, next_attempt_at = 0 WHERE rejected = 1').run().changes;
+  /** Operator: every waiting or parked document gets another go now (after the cause was fixed). */
+  retryNow(): number {
+    const n = this.#o.db.prepare('UPDATE hub_erp_retry SET rejected = 0, next_attempt_at = 0').run().changes;
     this.wake();
     return n;
   }

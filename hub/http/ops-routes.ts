@@ -5,11 +5,12 @@ import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { Problem } from '../../shared/http/problem.js';
 import { zodFieldErrors } from '../../shared/receipt.js';
+import type { ErpLink } from '../erp-link/erp-link.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { DocumentStore } from '../ingest/document-store.js';
 import type { OfdForwarder } from '../ofd/forwarder.js';
 
-export interface OpsDeps { fleet: Fleet; store: DocumentStore; forwarder: OfdForwarder; operatorToken: string }
+export interface OpsDeps { fleet: Fleet; store: DocumentStore; forwarder: OfdForwarder; operatorToken: string; erpLink?: ErpLink | null }
 
 const redriveBody = z.strictObject({ receipt_ids: z.array(z.uuid('must be a receipt id (UUID)')).max(10_000).optional() });
 
@@ -43,5 +44,11 @@ export function opsRouter(d: OpsDeps): Router {
     d.forwarder.wake();
     ctx.body = { redriven };
   });
+  const link = () => {
+    if (!d.erpLink) throw new Problem(404, 'erp-disabled', 'ERP not enabled', 'this hub runs without the ERP (erp.enabled = false)');
+    return d.erpLink;
+  };
+  r.get('/erp-link', (ctx) => { const l = link(); ctx.body = { ...l.counts(), documents: l.failures(500) }; });
+  r.post('/erp-link/retry', (ctx) => { ctx.body = { retried: link().retryNow() }; });
   return r;
 }

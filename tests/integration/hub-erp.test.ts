@@ -97,6 +97,15 @@ describe('hub + ERP: fiscal documents from a box reach the lab order', () => {
     // one registry: the ERP's own counters are on the hub's /metrics
     expect(metrics).toMatch(/erp_fiscal_documents_total\{type="sale",stored="true"\} 2/);
     expect(metrics).toMatch(/hub_ingest_messages_total\{result="stored"\} 4/);
+    // the operator sees it and can hand it over again (still refused: parked again)
+    const auth = { authorization: `Bearer ${OPERATOR_TOKEN}` };
+    const listed = (await (await fetch(`${s.hub.httpUrl}/api/erp-link`, { headers: auth })).json()) as { rejected: number; documents: { receipt_id: string; last_error: string }[] };
+    expect(listed).toMatchObject({ backlog: 0, retrying: 0, rejected: 1, documents: [{ receipt_id: orphan.receipt_id }] });
+    expect(listed.documents[0]!.last_error).toContain('original_receipt_id');
+    const retry = await fetch(`${s.hub.httpUrl}/api/erp-link/retry`, { method: 'POST', headers: auth });
+    expect(await retry.json()).toEqual({ retried: 1 });
+    await waitFor(() => s.hub.erp!.link.failures()[0]?.attempts === 2);
+    expect((await fetch(`${s.hub.httpUrl}/api/erp-link`)).status).toBe(401);
   });
 
   it('the hub keeps its own routes: /api/fleet, /health; the ERP answers the rest (pages, its 404)', async () => {

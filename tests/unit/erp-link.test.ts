@@ -90,7 +90,7 @@ describe('ErpLink', () => {
     link.drain(); // a drain does not pick parked documents up again
     link.drain();
     expect(link.failures()[0]).toMatchObject({ attempts: 1, rejected: 1 });
-    expect(link.retryRejected()).toBe(1);
+    expect(link.retryNow()).toBe(1);
     await waitFor(() => link!.failures()[0]?.attempts === 2);
   });
 
