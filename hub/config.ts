@@ -42,6 +42,19 @@ export const hubConfigSchema = z.strictObject({
     missedToOffline: int(1, 100),
     heartbeatsToOnline: int(1, 100),
   }),
+  /** The optics ERP served by the hub (pages + /api/v1) and fed by the ingest. */
+  erp: z.strictObject({
+    enabled: bool,
+    /** Demo lens catalog, frames and import profiles on a fresh database. */
+    demo: bool,
+    /** The first admin, created on first start (an existing user keeps its password). */
+    adminUser: z.string().regex(/^[a-z0-9._-]{3,32}$/, 'must be 3-32 of a-z 0-9 . _ -'),
+    adminPassword: z.string().min(8, 'must be at least 8 characters'),
+    lang: z.string().min(2).max(8),
+    /** Retry backoff of a fiscal document the ERP could not record. */
+    retryInitialMs: int(1, 3_600_000),
+    retryMaxMs: int(1, 86_400_000),
+  }),
   /** Boxes provisioned at start (demo and tests); production uses `npm run hub:box`. */
   boxes: z.array(z.strictObject({
     store: z.string().refine(isValidId, 'invalid store id'),
@@ -61,6 +74,7 @@ export const HUB_DEFAULTS = {
     backoffInitialMs: 1000, backoffMaxMs: 60_000, maxAttempts: 20,
   },
   fleet: { heartbeatPeriodMs: 30_000, missedToOffline: 3, heartbeatsToOnline: 2 },
+  erp: { enabled: true, demo: true, adminUser: 'admin', adminPassword: 'optics-demo-2026', lang: 'ru', retryInitialMs: 1000, retryMaxMs: 600_000 },
   boxes: [],
 };
 

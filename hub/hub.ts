@@ -9,6 +9,7 @@ import type { HubStatusMessage } from '../shared/mqtt/messages.js';
 import { BoxRegistry } from './broker/box-registry.js';
 import { startBroker, type RunningBroker } from './broker/broker.js';
 import type { HubConfig } from './config.js';
+import { createHubErp, type HubErp } from './erp-link/hub-erp.js';
 import { Fleet } from './fleet/fleet.js';
 import { createHubHttpApp, type HubHttpPart } from './http/app.js';
 import { opsRouter } from './http/ops-routes.js';
@@ -38,6 +39,8 @@ export class Hub {
   ingest!: Ingest;
   metrics!: HubMetrics;
   broker: RunningBroker | null = null;
+  /** The optics ERP (pages, /api/v1, ingest link); null when cfg.erp.enabled is false. */
+  erp: HubErp | null = null;
   #http: Server | null = null;
   #statusTimer: NodeJS.Timeout | null = null;
   mqttUrl = '';
@@ -65,6 +68,11 @@ export class Hub {
     this.store = new DocumentStore(this.db);
     this.metrics = createHubMetrics({ defaultMetrics: true });
     const m = this.metrics;
+    if (cfg.erp.enabled) {
+      // One database file for hub and ERP: the link's cursor commits with the ERP's rows, and
+      // one file is one backup of a store chain's fiscal and optics records.
+      this.erp = createHubErp({ db: this.db, dataDir: cfg.dataDir, cfg: cfg.erp, logger: log.child({ part: 'erp' }), registry: m.registry, metrics: m, fleet: this.fleet });
+    }
 
     if (cfg.mqtt.embedded) {
       this.broker = await startBroker({ db: this.db, registry: this.registry, logger: log.child({ part: 'broker' }), host: cfg.mqtt.host, port: cfg.mqtt.port });
@@ -80,7 +88,7 @@ export class Hub {
     });
     this.ingest = new Ingest({ url: this.mqttUrl, username: cfg.mqtt.username, password: cfg.mqtt.password, store: this.store, logger: log.child({ part: 'ingest' }) });
 
-    this.ingest.on('stored', (n) => { m.ingested.inc({ result: 'stored' }, n); this.forwarder.wake(); });
+    this.ingest.on('stored', (n) => { m.ingested.inc({ result: 'stored' }, n); this.forwarder.wake(); this.erp?.link.wake(); });
     this.ingest.on('malformed', () => m.ingested.inc({ result: 'malformed' }));
     this.ingest.on('heartbeat', (a, hb) => {
       this.fleet.onHeartbeat(a, hb);
@@ -116,10 +124,14 @@ export class Hub {
         { name: 'database', check: () => ({ ok: (this.db.prepare('SELECT 1 AS x').get() as { x: number }).x === 1 }) },
         { name: 'mqtt', check: () => ({ ok: this.ingest.connected, detail: this.mqttUrl }) },
         { name: 'ofd', check: () => ({ ok: true, detail: `breaker ${this.forwarder.breakerState}` }) },
+        // ERP trouble never fails the hub's health: the fiscal path does not depend on it.
+        ...(this.erp ? [{ name: 'erp', check: () => ({ ok: true, detail: JSON.stringify(this.erp!.link.counts()) }) }] : []),
       ],
       parts: [
-        { router: opsRouter({ fleet: this.fleet, store: this.store, forwarder: this.forwarder, operatorToken: cfg.http.operatorToken }) },
+        { router: opsRouter({ fleet: this.fleet, store: this.store, forwarder: this.forwarder, operatorToken: cfg.http.operatorToken, erpLink: this.erp?.link }) },
         ...(this.#d.httpParts ?? []),
+        // Last: the ERP answers every path nobody else took (its own 404 page).
+        ...(this.erp ? [{ middleware: this.erp.erp.middleware }] : []),
       ],
     });
     const http = createServer(app.callback());
@@ -130,6 +142,7 @@ export class Hub {
     this.#http = http;
     this.httpUrl = `http://${cfg.http.host}:${(http.address() as AddressInfo).port}`;
     this.forwarder.start();
+    this.erp?.link.start();
     log.info({ http: this.httpUrl, mqtt: this.mqttUrl }, 'hub started');
   }
 
@@ -144,6 +157,7 @@ export class Hub {
       await new Promise<void>((r) => { h.close(() => r()); h.closeAllConnections(); });
     }
     await this.broker?.close();
+    await this.erp?.close();
     this.db?.close();
   }
 }

@@ -18,6 +18,10 @@ try {
 const hub = new Hub(cfg, { logger: log });
 await hub.start();
 console.log(`hub: http ${hub.httpUrl}  mqtt ${hub.mqttUrl}`);
+if (hub.erp) {
+  const c = hub.erp.credentials;
+  console.log(`OpticsERP: ${hub.httpUrl}/  sign in as "${c.username}" with password "${c.password}" (set HUB_ERP__ADMIN_USER / HUB_ERP__ADMIN_PASSWORD to change)`);
+}
 let stopping = false;
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
   process.on(sig, () => {

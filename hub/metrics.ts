@@ -20,6 +20,9 @@ export function createHubMetrics(opts: { defaultMetrics?: boolean } = {}) {
     boxFnUnsent: new Gauge({ name: 'hub_box_fn_docs_without_ticket', help: 'FN documents without an OFD ticket', labelNames: ['store', 'box'] as const, ...r }),
     boxOldestAge: new Gauge({ name: 'hub_box_oldest_pending_age_seconds', help: 'Age of the oldest undelivered document in the box', labelNames: ['store', 'box'] as const, ...r }),
     boxLastHeartbeat: new Gauge({ name: 'hub_box_last_heartbeat_timestamp_seconds', help: 'Unix time of the last heartbeat', labelNames: ['store', 'box'] as const, ...r }),
+    erpLink: new Counter({ name: 'hub_erp_link_total', help: 'Fiscal documents handed to the ERP, by result (linked, duplicate, failed, rejected)', labelNames: ['result'] as const, ...r }),
+    erpLinkRetrying: new Gauge({ name: 'hub_erp_link_retrying', help: 'Fiscal documents the ERP could not record yet (retried with backoff)', ...r }),
+    erpLinkRejected: new Gauge({ name: 'hub_erp_link_rejected', help: 'Fiscal documents the ERP rejected as invalid (parked)', ...r }),
     ofdLatency: new Histogram({ name: 'hub_ofd_request_seconds', help: 'OFD request latency', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], ...r }),
   };
   m.breakerState.set(0);

@@ -1,6 +1,6 @@
 // The hub's HTTP app: problem+json errors, /health, /metrics, then a plain list of routers
-// and mounted apps (operator API, ERP, ...). Adding a part = one entry in `parts`.
-import { bodyParser } from '@koa/bodyparser';
+// and mounted apps (operator API, ERP, ...). Adding a part = one entry in `parts`. Each part
+// parses its own request bodies: a body parsed here would hide form posts from the ERP's parser.
 import type Router from '@koa/router';
 import Koa from 'koa';
 import type { Registry } from 'prom-client';
@@ -40,7 +40,6 @@ export function createHubHttpApp(o: HubHttpOptions): Koa {
     }
     await next();
   });
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb' }));
   for (const p of o.parts) {
     if ('router' in p) app.use(p.router.routes()).use(p.router.allowedMethods());
     else if ('app' in p) app.use(mountApp(p.prefix, p.app));

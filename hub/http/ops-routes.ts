@@ -1,14 +1,16 @@
 // The hub's operator API: fleet, OFD state, DLQ and re-drive. Thin routes over the services.
+import { bodyParser } from '@koa/bodyparser';
 import Router, { type RouterContext } from '@koa/router';
 import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { Problem } from '../../shared/http/problem.js';
 import { zodFieldErrors } from '../../shared/receipt.js';
+import type { ErpLink } from '../erp-link/erp-link.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { DocumentStore } from '../ingest/document-store.js';
 import type { OfdForwarder } from '../ofd/forwarder.js';
 
-export interface OpsDeps { fleet: Fleet; store: DocumentStore; forwarder: OfdForwarder; operatorToken: string }
+export interface OpsDeps { fleet: Fleet; store: DocumentStore; forwarder: OfdForwarder; operatorToken: string; erpLink?: ErpLink | null }
 
 const redriveBody = z.strictObject({ receipt_ids: z.array(z.uuid('must be a receipt id (UUID)')).max(10_000).optional() });
 
@@ -26,6 +28,8 @@ function bearer(token: string) {
 export function opsRouter(d: OpsDeps): Router {
   const r = new Router({ prefix: '/api' });
   r.use(bearer(d.operatorToken));
+  // Router middleware runs only for the routes below, so ERP requests keep their bodies unread.
+  r.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb' }));
   r.get('/fleet', (ctx) => { ctx.body = { boxes: d.fleet.list() }; });
   r.get('/ofd', (ctx) => {
     ctx.body = { breaker: d.forwarder.breakerState, in_flight: d.forwarder.inFlight, documents: d.store.counts() };
@@ -40,5 +44,11 @@ export function opsRouter(d: OpsDeps): Router {
     d.forwarder.wake();
     ctx.body = { redriven };
   });
+  const link = () => {
+    if (!d.erpLink) throw new Problem(404, 'erp-disabled', 'ERP not enabled', 'this hub runs without the ERP (erp.enabled = false)');
+    return d.erpLink;
+  };
+  r.get('/erp-link', (ctx) => { const l = link(); ctx.body = { ...l.counts(), documents: l.failures(500) }; });
+  r.post('/erp-link/retry', (ctx) => { ctx.body = { retried: link().retryNow() }; });
   return r;
 }

@@ -1,7 +1,7 @@
 // UAT-01 "Продажа очков (с рецептом)" and UAT-02 "Возврат товара" at the hub's edge: the
 // optician orders lenses, the sale's fiscal document reaches the hub (recordFiscalDocument, as
 // the hub ingest calls it) and the order shows the payment with its fiscal data; the refund
-// links back. End to end through a real box comes with the integration suite.
+// links back. Through the real broker and hub ingest: tests/integration/hub-erp.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startErpServer, type Api, type ErpServer } from '../support/erp-http.js';
 

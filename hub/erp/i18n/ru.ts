@@ -67,7 +67,7 @@ export const ru: Record<string, string> = {
   'reports.store': 'Магазин', 'reports.day': 'День', 'reports.from': 'С', 'reports.to': 'По', 'reports.sales': 'Продажи', 'reports.refunds': 'Возвраты',
   'reports.count': 'шт.', 'reports.net': 'Итого', 'reports.box': 'Бокс', 'reports.shift': 'Смена', 'reports.fds': 'ФД',
   'fleet.title': 'Кассовые боксы', 'fleet.empty': 'Данные о боксах пока не поступали', 'fleet.box': 'Бокс', 'fleet.store': 'Магазин',
-  'fleet.status': 'Состояние', 'fleet.last_seen': 'Последняя связь', 'fleet.buffer': 'Неотправленных чеков', 'fleet.detail': 'Подробности',
+  'fleet.status': 'Состояние', 'fleet.last_seen': 'Последняя связь', 'fleet.buffer': 'Неотправленных чеков', 'fleet.detail': 'Подробности', 'fleet.state.online': 'на связи', 'fleet.state.offline': 'нет связи', 'fleet.state.unknown': 'нет данных',
   'audit.title': 'Журнал изменений', 'audit.at': 'Когда', 'audit.user': 'Кто', 'audit.action': 'Действие', 'audit.entity': 'Объект', 'audit.changes': 'Изменения',
   'error.title': 'Ошибка', 'error.404': 'Страница не найдена', 'error.403': 'Недостаточно прав для этого действия', 'error.500': 'Внутренняя ошибка; она записана в журнал',
   'error.409': 'Переход невозможен: заказ в статусе «{current}». Допустимо: {allowed}',
