@@ -57,7 +57,7 @@ export const boxConfigSchema = z.strictObject({
   power: z.strictObject({
     /** Where the power-loss line comes from: a real Pi (onoff), a file-driven simulator, or none. */
     gpio: z.enum(['onoff', 'simulator', 'none']).default('simulator'),
-    /** A row of hardware/ups/pinmaps.json; pin and lossLevel override it. */
+    /** A pin map of hardware/ups/ (id or short alias); pin and lossLevel override it. */
     hat: z.string().default('x728'),
     pin: int(0, 53).optional(),
     lossLevel: z.enum(['high', 'low']).optional(),

@@ -1,20 +1,23 @@
-// UPS HAT pin maps (hardware/ups/pinmaps.json): `power.hat` picks a row, explicit
-// `power.pin` / `power.lossLevel` override it.
-import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+// UPS HAT pin maps come from hardware/ups/<id>.json (one validated file per HAT, see
+// hardware/ups/pinmap.ts). `power.hat` names one by id or by its short alias (x728, x1200);
+// explicit `power.pin` / `power.lossLevel` override it.
+import { listPinMaps, loadPinMap } from '../../hardware/ups/pinmap.js';
 
-const rowSchema = z.object({
-  name: z.string(),
-  powerLossPin: z.number().int().min(0).max(53),
-  lossLevel: z.enum(['high', 'low']),
-  notes: z.string().optional(),
-});
-export type PinMap = z.output<typeof rowSchema>;
+export interface PinMapRow {
+  name: string;
+  powerLossPin: number;
+  lossLevel: 'high' | 'low';
+}
 
-const PINMAPS_FILE = new URL('../../hardware/ups/pinmaps.json', import.meta.url);
-
-export function loadPinMaps(file: URL | string = PINMAPS_FILE): Record<string, PinMap> {
-  const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  delete raw.$comment;
-  return z.record(z.string(), rowSchema).parse(raw);
+/** Every shipped map by id and by short alias ("geekworm-x728" is also "x728"). */
+export function loadPinMaps(): Record<string, PinMapRow> {
+  const out: Record<string, PinMapRow> = {};
+  for (const id of listPinMaps()) {
+    const map = loadPinMap(id);
+    const row: PinMapRow = { name: map.name, powerLossPin: map.powerLoss.gpio, lossLevel: map.powerLoss.activeLow ? 'low' : 'high' };
+    out[id] = row;
+    const alias = id.replace(/^[a-z]+-/, '');
+    if (alias !== id && !(alias in out)) out[alias] = row;
+  }
+  return out;
 }

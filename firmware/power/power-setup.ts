@@ -16,7 +16,7 @@ export function resolvePowerLine(power: BoxConfig['power']): ResolvedPowerLine {
   const maps = loadPinMaps();
   const row = maps[power.hat];
   if (!row && (power.pin === undefined || power.lossLevel === undefined)) {
-    throw new Error(`power.hat "${power.hat}" is not in hardware/ups/pinmaps.json (known: ${Object.keys(maps).join(', ')}); set power.pin and power.lossLevel`);
+    throw new Error(`power.hat "${power.hat}" is not a pin map in hardware/ups/ (known: ${Object.keys(maps).join(', ')}); set power.pin and power.lossLevel`);
   }
   const pin = power.pin ?? (row as NonNullable<typeof row>).powerLossPin;
   const level = power.lossLevel ?? (row as NonNullable<typeof row>).lossLevel;

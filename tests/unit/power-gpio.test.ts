@@ -53,7 +53,7 @@ describe('UPS HAT pin maps', () => {
     expect(resolvePowerLine(cfg({ hat: 'x728' }))).toEqual({ pin: 6, lossLevel: 1 });
     expect(resolvePowerLine(cfg({ hat: 'x1200' }))).toEqual({ pin: 6, lossLevel: 0 });
     expect(resolvePowerLine(cfg({ hat: 'x1200', pin: 17, lossLevel: 'high' }))).toEqual({ pin: 17, lossLevel: 1 });
-    expect(() => resolvePowerLine(cfg({ hat: 'nosuch' }))).toThrow(/not in hardware\/ups\/pinmaps.json/);
+    expect(() => resolvePowerLine(cfg({ hat: 'nosuch' }))).toThrow(/not a pin map in hardware\/ups\//);
   });
 });
 
