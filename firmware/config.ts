@@ -54,6 +54,8 @@ export const boxConfigSchema = z.strictObject({
     /** The printer's clock runs on store local time; its UTC offset. Default: the box's own time zone. */
     printerUtcOffsetMinutes: z.coerce.number().int().min(-720).max(840).optional(),
   }).default({ maxDriftS: 120, pollMs: 600_000 }),
+  /** Written by first-boot provisioning (firmware/provisioning): when, and the printer's USB ids. Informational. */
+  provisioning: z.object({ at: z.string() }).loose().optional(),
   power: z.strictObject({
     /** Where the power-loss line comes from: a real Pi (onoff), a file-driven simulator, or none. */
     gpio: z.enum(['onoff', 'simulator', 'none']).default('simulator'),

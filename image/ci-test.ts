@@ -12,6 +12,8 @@ import { cpus, totalmem, arch as hostArch } from 'node:os';
 import { join, resolve } from 'node:path';
 import { IMAGE_NAME, DISK_SIGNATURE, SIZES } from './lib/disk.js';
 import { run } from './lib/steps.js';
+import { boxConfig } from '../firmware/provisioning/apply.js';
+import { validateProvisioning } from '../firmware/provisioning/schema.js';
 
 const repo = resolve(import.meta.dirname, '..');
 const arch = hostArch() === 'arm64' ? 'arm64' : 'amd64';
@@ -69,7 +71,14 @@ async function main(): Promise<void> {
     const u = unitRun();
     const cfgDir = join(rootfs, 'var/lib/opticserp/config');
     mkdirSync(cfgDir, { recursive: true });
-    writeFileSync(join(cfgDir, 'box.json'), JSON.stringify({ storeId: 'ci', boxId: 'ci-box', api: { token: 'ci-token-0123456789' } }));
+    // The config first-boot provisioning writes; no printer or hub exists in the chroot, so
+    // those two parts are switched off through the environment the way an operator would.
+    const provisioned = boxConfig(validateProvisioning({
+      storeId: 'ci', boxId: 'ci-box', hub: { url: 'mqtt://127.0.0.1:1883', username: 'ci-box', password: 'ci-secret-0123' },
+      apiToken: 'ci-token-0123456789',
+    }), new Date());
+    writeFileSync(join(cfgDir, 'box.json'), JSON.stringify(provisioned));
+    u.env.push('BOX_PRINTER__ENABLED=false', 'BOX_UPLINK__ENABLED=false');
     const passwd = readFileSync(join(rootfs, 'etc/passwd'), 'utf8').split('\n').find((l) => l.startsWith(`${u.user}:`));
     check(`service user ${u.user} exists in the image`, Boolean(passwd));
     const groups = readFileSync(join(rootfs, 'etc/group'), 'utf8');

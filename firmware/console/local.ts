@@ -37,8 +37,8 @@ export class DirectLocalSystem implements LocalSystem {
 
   identity(): { storeId?: string; boxId?: string } {
     try {
-      const c = JSON.parse(readFileSync(join(this.dataDir, BOX_CONFIG), 'utf8')) as { storeId?: string; boxId?: string };
-      return { storeId: c.storeId, boxId: c.boxId };
+      const c = JSON.parse(readFileSync(join(this.dataDir, BOX_CONFIG), 'utf8')) as { uplink?: { storeId?: string; boxId?: string } };
+      return { storeId: c.uplink?.storeId, boxId: c.uplink?.boxId };
     } catch {
       return {};
     }

@@ -16,7 +16,7 @@ const logCmd = process.env.OPTICSERP_CONSOLE_LOG_CMD ? (JSON.parse(process.env.O
 
 function token(): string | undefined {
   try {
-    return (JSON.parse(readFileSync(join(dataDir, BOX_CONFIG), 'utf8')) as { api?: { token?: string } }).api?.token;
+    return (JSON.parse(readFileSync(join(dataDir, BOX_CONFIG), 'utf8')) as { api?: { posTokens?: string[] } }).api?.posTokens?.[0];
   } catch {
     return undefined;
   }

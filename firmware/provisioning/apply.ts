@@ -21,16 +21,20 @@ export const UDEV_FILE = `udev/${KKT_RULE_FILE}`;
 export const TECH_PIN_FILE = 'tech/pin';
 const MAX_FILE_BYTES = 64 * 1024;
 
-/** The box service's config: what provisioning knows, in the shape the service reads. */
+/**
+ * The box service's config (firmware/config.ts schema), from what provisioning knows. The
+ * LAN API listens on every interface: POS terminals reach it over the store's LAN.
+ */
 export function boxConfig(p: Provisioning, now: Date): Record<string, unknown> {
   return {
-    storeId: p.storeId,
-    boxId: p.boxId,
-    hub: { url: p.hub.url, username: p.hub.username, password: p.hub.password },
-    api: { token: p.apiToken },
-    kkt: { port: '/dev/kkt', ...(p.kkt ?? {}) },
-    ups: { pinMap: p.ups },
-    provisionedAt: now.toISOString(),
+    // HLC node ids allow no "-"; the MQTT identity keeps the box id as given.
+    nodeId: p.boxId.replace(/-/g, '_'),
+    dataDir: '/var/lib/opticserp/box',
+    api: { host: '0.0.0.0', port: 8000, posTokens: [p.apiToken] },
+    printer: { enabled: true, path: '/dev/kkt' },
+    uplink: { enabled: true, url: p.hub.url, storeId: p.storeId, boxId: p.boxId, secret: p.hub.password },
+    power: p.ups === 'none' ? { gpio: 'none' } : { gpio: 'onoff', hat: p.ups, poweroffCommand: ['systemctl', 'poweroff'] },
+    provisioning: { at: now.toISOString(), ...(p.kkt ? { kkt: p.kkt } : {}) },
   };
 }
 

@@ -63,7 +63,7 @@ let session: PtySession | undefined;
 beforeEach(() => {
   data = mkdtempSync(join(tmpdir(), 'console-'));
   mkdirSync(join(data, 'config'));
-  writeFileSync(join(data, 'config/box.json'), JSON.stringify({ storeId: 'msk-017', boxId: 'box-017-a', api: { token: TOKEN } }));
+  writeFileSync(join(data, 'config/box.json'), JSON.stringify({ uplink: { storeId: 'msk-017', boxId: 'box-017-a' }, api: { posTokens: [TOKEN] } }));
   calls.length = 0;
   syncRunning = false;
 });
@@ -147,12 +147,12 @@ describe('field-tech console over a pseudo-terminal', () => {
     await s.waitFor(/Choice: $/);
     await s.type('8', /JSON: $/);
     expect(await s.type('{"storeId": "x y"}')).toMatch(/Invalid, nothing changed:[\s\S]*storeId[\s\S]*boxId/);
-    expect(JSON.parse(readFileSync(join(data, 'config/box.json'), 'utf8')).storeId).toBe('msk-017');
+    expect(JSON.parse(readFileSync(join(data, 'config/box.json'), 'utf8')).uplink.storeId).toBe('msk-017');
     await s.type('8', /JSON: $/);
     const next = { ...GOOD, storeId: 'spb-002', boxId: 'box-002-b', techPin: undefined };
     expect(await s.type(JSON.stringify(next), /anything else cancels: $/)).toMatch(/REPLACES the identity of box box-017-a/);
     expect(await s.type('YES')).toMatch(/Provisioned: wrote config\/box\.json.*the box service restarts/);
-    expect(JSON.parse(readFileSync(join(data, 'config/box.json'), 'utf8'))).toMatchObject({ storeId: 'spb-002', boxId: 'box-002-b' });
+    expect(JSON.parse(readFileSync(join(data, 'config/box.json'), 'utf8'))).toMatchObject({ uplink: { storeId: 'spb-002', boxId: 'box-002-b' } });
   });
 
   it('asks the provisioned PIN without echoing it, and shows the log tail', async () => {

@@ -1,4 +1,5 @@
 // First-boot provisioning against real files in a temp "boot" and "data" partition.
+import { loadBoxConfig } from '../../firmware/config.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,7 +64,14 @@ describe('first boot: provisioning file on the boot partition', () => {
     expect(existsSync(file)).toBe(false);
     expect(readdirSync(boot)).toEqual([]);
     const cfg = JSON.parse(readFileSync(join(data, BOX_CONFIG), 'utf8'));
-    expect(cfg).toMatchObject({ storeId: 'msk-017', boxId: 'box-017-a', api: { token: GOOD.apiToken }, kkt: { port: '/dev/kkt' }, ups: { pinMap: 'geekworm-x728' } });
+    expect(cfg).toMatchObject({
+      api: { posTokens: [GOOD.apiToken] }, printer: { enabled: true, path: '/dev/kkt' },
+      uplink: { enabled: true, storeId: 'msk-017', boxId: 'box-017-a', url: GOOD.hub.url }, power: { gpio: 'onoff', hat: 'geekworm-x728' },
+    });
+    // The file is exactly what the box service accepts: its own config loader parses it.
+    const loaded = loadBoxConfig({ file: join(data, BOX_CONFIG), env: {} });
+    expect(loaded.uplink.boxId).toBe('box-017-a');
+    expect(loaded.nodeId).toBe('box_017_a');
     expect(statSync(join(data, BOX_CONFIG)).mode & 0o777).toBe(0o640);
     expect(readFileSync(join(data, NETWORK_FILE), 'utf8')).toMatch(/Address=10\.17\.0\.5\/24\nGateway=10\.17\.0\.1\nDNS=10\.17\.0\.1/);
     expect(readFileSync(join(data, UDEV_FILE), 'utf8')).toMatch(/ATTRS\{idVendor\}=="1fc9", ATTRS\{idProduct\}=="0083", ATTRS\{serial\}=="SN0012345", SYMLINK\+="kkt"/);
