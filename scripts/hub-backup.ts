@@ -1,6 +1,6 @@
 // `npm run hub:backup -- [--db FILE] [--out DIR]`: online backup of the hub database (the hub
-// keeps serving). Default database: $HUB_DB, else $HUB_DATA_DIR/hub.sqlite, else the ERP's
-// var/erp/hub.sqlite; default output: ./backups. Prints the manifest; exit 1 on failure.
+// keeps serving). Default database: $HUB_DB, else $HUB_DATA_DIR/hub.db, else ./data/hub/hub.db (the
+// standalone ERP keeps $ERP_DATA_DIR/hub.sqlite); default output: ./backups. Prints the manifest; exit 1 on failure.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { backupDatabase } from '../hub/backup/sqlite-backup.js';
