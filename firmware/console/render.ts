@@ -70,11 +70,11 @@ export function glance(g: Glance): string {
     : 'unknown';
   const rows: [string, string][] = [
     ['Service', service],
-    ['Printer', compact(pick(h, ['kkt', 'printer', 'checks.kkt', 'checks.printer']))],
-    ['FN', compact(pick(h, ['fn', 'kkt.fn', 'printer.fn', 'checks.fn']))],
+    ['Printer', compact(pick(h, ['kkt', 'printer', 'checks.kkt', 'checks.printer', 'components.printer.detail']))],
+    ['FN', compact(pick(h, ['fn', 'kkt.fn', 'printer.fn', 'checks.fn', 'components.printer.detail.fn']))],
     ['Buffer', buffer],
-    ['Link', compact(pick(h, ['uplink', 'mqtt', 'link', 'checks.uplink', 'checks.mqtt']))],
-    ['Power', compact(pick(h, ['power', 'ups', 'checks.power']))],
+    ['Link', compact(pick(h, ['uplink', 'mqtt', 'link', 'checks.uplink', 'checks.mqtt', 'components.uplink.detail']))],
+    ['Power', compact(pick(h, ['power', 'ups', 'checks.power', 'components.power.detail']))],
     ['Disk', disk],
   ];
   const who = `store ${g.identity.storeId ?? '(not provisioned)'}  box ${g.identity.boxId ?? '-'}`;

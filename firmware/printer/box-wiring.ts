@@ -40,6 +40,11 @@ export function printerKktOperations(printer: PrinterService): KktOperations {
       const s = await printer.fiscaliser.run((d) => d.shiftParams());
       return { printed: 'x-report', shift_open: s.open, shift_number: s.shift, receipts_in_shift: s.receipt };
     },
+    async testPrint() {
+      const lines = ['OpticsERP: test print', `box time ${new Date().toISOString().slice(0, 19)}Z`, 'not a fiscal document'];
+      await printer.testPrint(lines);
+      return { printed: 'test', lines: lines.length };
+    },
     async closeShift() {
       const before = await printer.fiscaliser.run((d) => d.shiftParams());
       await printer.closeShift();

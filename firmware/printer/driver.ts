@@ -145,6 +145,10 @@ export class ShtrihDriver {
   async zReport(): Promise<void> {
     await this.exec(CMD.zReport, this.sys, REPLY_MS.report);
   }
+  /** Non-fiscal line (17h) on the receipt tape: flags bit 1 = receipt tape; 40 bytes WIN-1251. */
+  async printLine(text: string): Promise<void> {
+    await this.exec(CMD.printLine, Buffer.concat([this.op, new ByteWriter().u8(0x02).text(text, 40).build()]), REPLY_MS.op);
+  }
   async continuePrint(): Promise<void> {
     await this.exec(CMD.continuePrint, this.op, REPLY_MS.op);
   }

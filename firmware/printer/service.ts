@@ -67,6 +67,14 @@ export class PrinterService {
     });
   }
 
+  /** A few non-fiscal lines, so a technician sees the printer, paper and cutter work. */
+  async testPrint(lines: string[]): Promise<void> {
+    await this.fiscaliser.run(async (d) => {
+      await d.waitPrinted();
+      for (const l of lines) await d.printLine(l);
+    }).finally(() => this.health.invalidate());
+  }
+
   /** Z-report; a receipt left open by a failed attempt is cancelled first (it is not fiscal). */
   async closeShift(): Promise<void> {
     await this.fiscaliser.run(async (d) => {

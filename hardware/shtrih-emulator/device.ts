@@ -43,6 +43,8 @@ export class ShtrihDevice {
   readonly executed = new Map<number, number>();
   /** Commands refused with 50h because the print buffer was full. */
   busyRefusals = 0;
+  /** Non-fiscal lines printed on the receipt tape (17h), for tests to read what came out. */
+  readonly tape: string[] = [];
 
   constructor(readonly fn: FnStore, readonly faults: Faults, readonly opts: DeviceOptions) {}
 
@@ -181,7 +183,10 @@ export class ShtrihDevice {
       case 0x17: {
         const op = this.password(r);
         this.canPrint();
+        const flags = r.left > 0 ? r.u8() : 0;
+        const text = r.left > 0 ? r.text(Math.min(40, r.left)) : '';
         this.print(1);
+        if (flags & 0x02) this.tape.push(text);
         return w.u8(op).build();
       }
       case 0x25: {

@@ -109,6 +109,24 @@ describe('shift and reports with no network', () => {
   });
 });
 
+describe('POST /v1/kkt/print/test', () => {
+  it('prints non-fiscal lines on the tape and makes no FN document; no paper is a clear 503', async () => {
+    pb = await startPrinterBox();
+    const docsBefore = pb.emu.fn.state.docs.length;
+    const r = await pb.postJson('/v1/kkt/print/test');
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ printed: 'test', lines: 3 });
+    expect(pb.emu.device.tape[0]).toBe('OpticsERP: test print');
+    expect(pb.emu.device.tape).toHaveLength(3);
+    expect(pb.emu.fn.state.docs.length).toBe(docsBefore);
+    pb.emu.faults.paperLinesLeft = 0;
+    const out = await pb.postJson('/v1/kkt/print/test');
+    expect(out.status).toBe(503);
+    expect(out.headers.get('content-type')).toMatch(/problem\+json/);
+    expect(await out.json()).toMatchObject({ type: expect.stringMatching(/printer-paper/) });
+  });
+});
+
 describe('/health printer section', () => {
   it('connected, mode, paper, shift age, FN days left, unconfirmed documents and the oldest age', async () => {
     pb = await startPrinterBox();

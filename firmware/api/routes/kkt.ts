@@ -6,6 +6,8 @@ import { Problem } from '../../../shared/http/problem.js';
 export interface KktOperations {
   openShift(): Promise<Record<string, unknown>>;
   xReport(): Promise<Record<string, unknown>>;
+  /** Non-fiscal test lines on the tape (no FN document). */
+  testPrint(): Promise<Record<string, unknown>>;
   closeShift(): Promise<Record<string, unknown>>;
   /** Maps a printer failure to the problem the POS sees (null: not a printer failure). */
   problem(err: unknown): Problem | null;
@@ -24,4 +26,5 @@ export function kktRoutes(router: Router, kkt: KktOperations | undefined): void 
   router.post('/v1/kkt/shift/open', run((k) => k.openShift()));
   router.post('/v1/kkt/report/x', run((k) => k.xReport()));
   router.post('/v1/kkt/shift/close', run((k) => k.closeShift()));
+  router.post('/v1/kkt/print/test', run((k) => k.testPrint()));
 }
