@@ -65,8 +65,12 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       this.log.info({ sessionPresent: ack.sessionPresent }, 'uplink connected to the hub');
       // Whatever was in flight is republished; the hub dedupes.
       this.#inFlight.clear();
-      const subs = { [this.topics.ack]: { qos: 1 as const }, [this.topics.cmdAll]: { qos: 1 as const }, [HUB_STATUS_TOPIC]: { qos: 1 as const } };
+      const subs = { [this.topics.ack]: { qos: 1 as const }, [this.topics.cmdAll]: { qos: 1 as const } };
       if (!ack.sessionPresent) c.subscribe(subs);
+      // Always (re)subscribe to the hub's retained status: a repeated SUBSCRIBE makes the broker
+      // send the retained message again, so after any reconnect the box holds the hub's latest
+      // breaker state even if a live update was missed while the link was down.
+      c.subscribe(HUB_STATUS_TOPIC, { qos: 1 });
       c.publish(this.topics.status, encodePayload(boxStatusMessage, { v: 1, state: 'online', at: new Date().toISOString() }), { qos: 1, retain: true });
       this.emit('connected');
       void this.#resync().then(() => this.pump());
