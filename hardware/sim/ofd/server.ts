@@ -36,6 +36,8 @@ export interface OfdStats {
   duplicates: number;
   rejected: number;
   failed_by_fault: number;
+  /** Batch requests applied (valid ones; their documents count in the figures above). */
+  batches: number;
   /** FD numbers per FN in arrival order: tests check each box's HLC order with it. */
   order: Record<string, number[]>;
 }
@@ -110,7 +112,7 @@ export async function startTestOfd(opts: TestOfdOptions): Promise<TestOfd> {
   let flapCount = 0;
   const tickets = new Map<string, OfdTicketBody>(); // by idempotency key
   const byFd = new Map<string, OfdTicketBody>(); // by FN/FD: the same document under another key
-  let stats: OfdStats = { accepted: 0, duplicates: 0, rejected: 0, failed_by_fault: 0, order: {} };
+  let stats: OfdStats = { accepted: 0, duplicates: 0, rejected: 0, failed_by_fault: 0, batches: 0, order: {} };
   const sockets = new Set<Socket>();
 
   function makeTicket(fn: string, fd: number): OfdTicketBody {
@@ -227,6 +229,7 @@ export async function startTestOfd(opts: TestOfdOptions): Promise<TestOfd> {
       return problem(res, 400, 'Bad request',
         `body must be JSON {"documents": [{"idempotency_key", "tlv_b64"}, ...]} with 1..${MAX_BATCH} documents: ${(err as Error).message.slice(0, 300)}`);
     }
+    stats.batches++;
     const results = docs.map(({ idempotency_key: key, tlv_b64 }) => {
       const r = applyDocument(key, tlv_b64);
       return r.ok
@@ -282,7 +285,7 @@ export async function startTestOfd(opts: TestOfdOptions): Promise<TestOfd> {
   function reset(): void {
     tickets.clear();
     byFd.clear();
-    stats = { accepted: 0, duplicates: 0, rejected: 0, failed_by_fault: 0, order: {} };
+    stats = { accepted: 0, duplicates: 0, rejected: 0, failed_by_fault: 0, batches: 0, order: {} };
   }
 
   return {
