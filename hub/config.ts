@@ -36,6 +36,8 @@ export const hubConfigSchema = z.strictObject({
     backoffInitialMs: int(1, 3_600_000),
     backoffMaxMs: int(1, 3_600_000),
     maxAttempts: int(1, 1000),
+    /** Documents of one box per OFD batch request (HLC order); 1 = one request per document. */
+    batchSize: int(1, 1000),
   }),
   fleet: z.strictObject({
     heartbeatPeriodMs: int(100, 3_600_000),
@@ -71,7 +73,7 @@ export const HUB_DEFAULTS = {
   ofd: {
     url: 'http://127.0.0.1:9100', apiKey: 'test-ofd-api-key',
     breakerFailures: 5, halfOpenAfterMs: 60_000, halfOpenProbes: 2, requestTimeoutMs: 10_000, concurrency: 4,
-    backoffInitialMs: 1000, backoffMaxMs: 60_000, maxAttempts: 20,
+    backoffInitialMs: 1000, backoffMaxMs: 60_000, maxAttempts: 20, batchSize: 200,
   },
   fleet: { heartbeatPeriodMs: 30_000, missedToOffline: 3, heartbeatsToOnline: 2 },
   erp: { enabled: true, demo: true, adminUser: 'admin', adminPassword: 'optics-demo-2026', lang: 'ru', retryInitialMs: 1000, retryMaxMs: 600_000 },

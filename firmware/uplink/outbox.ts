@@ -57,13 +57,47 @@ export class Outbox {
   }
 
   async message(r: StoredReceipt): Promise<ReceiptMessage> {
-    const f = r.fiscalData as SeamFiscal | null;
-    if (!f || typeof f.fiscal_document_number !== 'number') throw new Error(`receipt ${r.id} has no fiscal data`);
-    let tlv = (this.#stmt.tlvGet.get(r.id) as { tlv: Buffer } | undefined)?.tlv;
-    if (!tlv) {
-      tlv = await this.source.tlv(r, f.fiscal_document_number);
-      this.#stmt.tlvPut.run(r.id, tlv);
+    const [m] = await this.messages([r]);
+    if (!m || !m.ok) throw m?.error ?? new Error(`receipt ${r.id}: no message`);
+    return m.message;
+  }
+
+  /**
+   * Messages for several documents; TLVs read from the source for the first time are cached
+   * in one transaction (one commit for the lot, not one per document). Per document, its
+   * message or why it cannot be sent.
+   */
+  async messages(rs: readonly StoredReceipt[]): Promise<({ r: StoredReceipt; ok: true; message: ReceiptMessage } | { r: StoredReceipt; ok: false; error: Error })[]> {
+    const fresh: [string, Buffer][] = [];
+    const tlvs: (Buffer | Error)[] = [];
+    for (const r of rs) {
+      const f = r.fiscalData as SeamFiscal | null;
+      if (!f || typeof f.fiscal_document_number !== 'number') { tlvs.push(new Error(`receipt ${r.id} has no fiscal data`)); continue; }
+      let tlv = (this.#stmt.tlvGet.get(r.id) as { tlv: Buffer } | undefined)?.tlv;
+      if (!tlv) {
+        try {
+          tlv = await this.source.tlv(r, f.fiscal_document_number);
+        } catch (err) {
+          tlvs.push(err as Error);
+          continue;
+        }
+        fresh.push([r.id, tlv]);
+      }
+      tlvs.push(tlv);
     }
+    if (fresh.length) this.#db.transaction(() => { for (const [id, tlv] of fresh) this.#stmt.tlvPut.run(id, tlv); })();
+    return rs.map((r, i) => {
+      const tlv = tlvs[i]!;
+      if (tlv instanceof Error) return { r, ok: false as const, error: tlv };
+      try {
+        return { r, ok: true as const, message: this.#build(r, r.fiscalData as SeamFiscal, tlv) };
+      } catch (err) {
+        return { r, ok: false as const, error: err as Error };
+      }
+    });
+  }
+
+  #build(r: StoredReceipt, f: SeamFiscal, tlv: Buffer): ReceiptMessage {
     const msg: ReceiptMessage = {
       v: 1,
       receipt_id: r.id,

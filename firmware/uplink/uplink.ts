@@ -24,6 +24,9 @@ export interface UplinkEvents {
   disconnected: [];
 }
 
+/** Documents prepared (and their new TLVs committed) together before publishing. */
+const PUBLISH_CHUNK = 50;
+
 export class SyncBusy extends Error {
   constructor() { super('a drain is already running'); this.name = 'SyncBusy'; }
 }
@@ -158,20 +161,34 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       const room = this.cfg.window - this.#inFlight.size;
       if (room <= 0) return;
       const batch = this.outbox.unsent(room + this.#inFlight.size).filter((r) => !this.#inFlight.has(r.id)).slice(0, room);
-      for (const r of batch) {
-        let payload: Buffer;
-        try {
-          payload = encodePayload(receiptMessage, await this.outbox.message(r));
-        } catch (err) {
-          this.log.error({ receipt_id: r.id, err: (err as Error).message }, 'document cannot be sent; check its fiscal data');
-          continue;
-        }
-        if (!c.connected) return;
-        this.#inFlight.set(r.id, Date.now());
-        this.#published++;
-        c.publish(this.topics.receipt, payload, { qos: 1 });
+      // In chunks: TLVs new to the cache are stored with one commit per chunk, and with a real
+      // FN (one serial read per new TLV) the first documents go out without waiting for the lot.
+      for (let i = 0; i < batch.length; i += PUBLISH_CHUNK) {
+        if (!this.#publishAll(c, await this.outbox.messages(batch.slice(i, i + PUBLISH_CHUNK)))) return;
       }
     } while (this.#again);
+  }
+
+  /** False when the link dropped on the way. */
+  #publishAll(c: MqttClient, msgs: Awaited<ReturnType<Outbox['messages']>>): boolean {
+    for (const m of msgs) {
+      if (!m.ok) {
+        this.log.error({ receipt_id: m.r.id, err: m.error.message }, 'document cannot be sent; check its fiscal data');
+        continue;
+      }
+      let payload: Buffer;
+      try {
+        payload = encodePayload(receiptMessage, m.message);
+      } catch (err) {
+        this.log.error({ receipt_id: m.r.id, err: (err as Error).message }, 'document cannot be sent; check its fiscal data');
+        continue;
+      }
+      if (!c.connected) return false;
+      this.#inFlight.set(m.r.id, Date.now());
+      this.#published++;
+      c.publish(this.topics.receipt, payload, { qos: 1 });
+    }
+    return true;
   }
 
   /** Delivered documents without a ticket are published again: the hub answers with their state. */

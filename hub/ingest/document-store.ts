@@ -140,6 +140,22 @@ export class DocumentStore {
     return r.t;
   }
 
+  /** A box's next pending documents in HLC order, starting at its head: one OFD batch. */
+  pendingOfBox(boxId: string, limit: number): StoredDocument[] {
+    return (this.#st(`SELECT * FROM hub_documents WHERE box_id = ? AND ofd_status = 'pending' ORDER BY hlc LIMIT ?`)
+      .all(boxId, limit) as Row[]).map(toDoc);
+  }
+
+  /** The OFD's answers to one batch, stored in one transaction (one commit per batch). */
+  applyOfdResults(results: readonly ({ receipt_id: string; ticket: OfdTicket } | { receipt_id: string; dead: string })[], now = new Date()): void {
+    this.db.transaction(() => {
+      for (const r of results) {
+        if ('ticket' in r) this.markConfirmed(r.receipt_id, r.ticket, now);
+        else { this.markFailed(r.receipt_id, r.dead, 0); this.markDead(r.receipt_id, `rejected by the OFD: ${r.dead}`); }
+      }
+    })();
+  }
+
   markConfirmed(receiptId: string, ticket: OfdTicket, now = new Date()): void {
     this.#st(`UPDATE hub_documents SET ofd_status = 'confirmed', ticket = ?, confirmed_at = ?, attempts = attempts + 1, last_error = NULL,
       ack_due = 1 WHERE receipt_id = ?`).run(JSON.stringify(ticket), now.toISOString(), receiptId);

@@ -24,11 +24,16 @@ export interface OfdPolicyConfig {
   backoffMaxMs: number;
   /** Failed attempts after which a document goes to the DLQ (seed: 20). */
   maxAttempts: number;
+  /**
+   * Documents of one box per OFD request (in HLC order, when the client can batch); 1 sends
+   * them one at a time. Absent means the default below.
+   */
+  batchSize?: number;
 }
 
 export const DEFAULT_OFD_POLICY: OfdPolicyConfig = {
   breakerFailures: 5, halfOpenAfterMs: 60_000, halfOpenProbes: 2, requestTimeoutMs: 10_000, concurrency: 4,
-  backoffInitialMs: 1000, backoffMaxMs: 60_000, maxAttempts: 20,
+  backoffInitialMs: 1000, backoffMaxMs: 60_000, maxAttempts: 20, batchSize: 200,
 };
 
 const isTransient = (err: unknown): boolean => !(err instanceof OfdError) || err.transient;

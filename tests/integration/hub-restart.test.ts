@@ -26,6 +26,8 @@ describe('hub kill -9 in the middle of forwarding', () => {
       HUB_DATA_DIR: join(tmp.dir, 'hub'), HUB_MQTT__PORT: String(await freePort()), HUB_MQTT__PASSWORD: SERVICE_SECRET,
       HUB_HTTP__PORT: '0', HUB_OFD__URL: ofd.url, HUB_OFD__API_KEY: 'ofd-key', HUB_OFD__HALF_OPEN_AFTER_MS: '300',
       HUB_OFD__BACKOFF_INITIAL_MS: '50', HUB_OFD__BACKOFF_MAX_MS: '200', HUB_OFD__REQUEST_TIMEOUT_MS: '2000',
+      // Small batches keep forwarding slow enough (slow OFD) for the kill to land in the middle.
+      HUB_OFD__BATCH_SIZE: '2',
       HUB_CONFIG: join(tmp.dir, 'hub.json'),
     };
     const { writeFileSync } = await import('node:fs');
@@ -61,13 +63,14 @@ describe('hub kill -9 in the middle of forwarding', () => {
 
     // Reconnecting with the same client id and clean:false resumes the session: the tickets
     // queued while the box was away (some before the kill) are delivered now.
-    box = await connectBox(hub.mqttUrl, 'box-1', {}, onAck);
     const confirmed = (d: (typeof docs)[number]) => acks.get(d.receipt_id)?.some((a) => a.ofd.status === 'confirmed' && a.ofd.ticket);
+    // Counted before the reconnect: queued acks may already arrive while connecting.
+    const before = docs.filter((d) => confirmed(d)).length;
+    box = await connectBox(hub.mqttUrl, 'box-1', {}, onAck);
     // Let the resumed session drain, then do what the box uplink does on every reconnect:
     // republish delivered documents still without a ticket. aedes sends PUBACK before it
     // enqueues for offline subscribers, so an ack the hub published just before a kill -9 can
     // be lost in the broker; the republished document gets the current state (with ticket).
-    const before = docs.filter((d) => confirmed(d)).length;
     await waitFor(() => docs.filter((d) => confirmed(d)).length > before && Date.now() - lastMessageAt > 300, 10_000);
     const resent = docs.filter((x) => !confirmed(x));
     expect(resent.length).toBeLessThan(3);

@@ -36,6 +36,8 @@ export interface OfdStats {
   duplicates: number;
   rejected: number;
   failed_by_fault: number;
+  /** Batch requests applied (valid ones; their documents count in the figures above). */
+  batches: number;
   /** FD numbers per FN in arrival order: tests check each box's HLC order with it. */
   order: Record<string, number[]>;
 }
@@ -63,6 +65,13 @@ export interface TestOfd {
 }
 
 const MAX_BODY = 256 * 1024;
+/** Documents per batch request, and its body limit (a receipt's TLV is a few KiB at most). */
+export const MAX_BATCH = 1000;
+const MAX_BATCH_BODY = 32 * 1024 * 1024;
+const KEY_RE = /^[\x21-\x7e]{1,255}$/;
+const batchSchema = z.strictObject({
+  documents: z.array(z.strictObject({ idempotency_key: z.string().regex(KEY_RE), tlv_b64: z.base64() })).min(1).max(MAX_BATCH),
+});
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   if (res.writableEnded || res.destroyed) return;
@@ -75,12 +84,12 @@ function problem(res: ServerResponse, status: number, title: string, detail: str
   send(res, status, { type: `https://opticserp.example/problems/ofd-${status}`, title, status, detail });
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | null> {
+async function readBody(req: IncomingMessage, max = MAX_BODY): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
     size += (c as Buffer).length;
-    if (size > MAX_BODY) return null;
+    if (size > max) return null;
     chunks.push(c as Buffer);
   }
   return Buffer.concat(chunks);
@@ -103,7 +112,7 @@ export async function startTestOfd(opts: TestOfdOptions): Promise<TestOfd> {
   let flapCount = 0;
   const tickets = new Map<string, OfdTicketBody>(); // by idempotency key
   const byFd = new Map<string, OfdTicketBody>(); // by FN/FD: the same document under another key
-  let stats: OfdStats = { accepted: 0, duplicates: 0, rejected: 0, failed_by_fault: 0, order: {} };
+  let stats: OfdStats = { accepted: 0, duplicates: 0, rejected: 0, failed_by_fault: 0, batches: 0, order: {} };
   const sockets = new Set<Socket>();
 
   function makeTicket(fn: string, fd: number): OfdTicketBody {
@@ -143,31 +152,22 @@ export async function startTestOfd(opts: TestOfdOptions): Promise<TestOfd> {
     }
   }
 
-  async function onDocument(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== 'POST' || req.url !== '/api/v1/documents') return problem(res, 404, 'Not found', `no route ${req.method} ${req.url}`);
-    if (req.headers.authorization !== `Bearer ${opts.apiKey}`) return problem(res, 401, 'Unauthorized', 'a valid API key is required (Authorization: Bearer ...)');
-    const key = req.headers['idempotency-key'];
-    if (typeof key !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(key)) return problem(res, 400, 'Bad request', 'Idempotency-Key header is required');
-    const raw = await readBody(req);
-    if (await applyFault(res)) return;
-    if (raw === null) return problem(res, 413, 'Too large', `body over ${MAX_BODY} bytes`);
+  type Outcome =
+    | { ok: true; status: 'accepted' | 'duplicate'; ticket: OfdTicketBody }
+    | { ok: false; status: number; title: string; detail: string };
+
+  /** One document, in arrival order: dedupe by key, then by FN/FD, then check and ticket it. */
+  function applyDocument(key: string, tlvB64: string): Outcome {
     const known = tickets.get(key);
     if (known) {
       stats.duplicates++;
-      return send(res, 200, { status: 'duplicate', ticket: known });
+      return { ok: true, status: 'duplicate', ticket: known };
     }
-    let tlv: Buffer;
-    try {
-      const body = z.strictObject({ tlv_b64: z.base64() }).parse(JSON.parse(raw.toString('utf8')));
-      tlv = Buffer.from(body.tlv_b64, 'base64');
-    } catch {
-      stats.rejected++;
-      return problem(res, 400, 'Bad request', 'body must be JSON {"tlv_b64": "<base64 FFD document>"}');
-    }
+    const tlv = Buffer.from(tlvB64, 'base64');
     const checked = checkReceipt(tlv, opts.fnKey);
     if (!checked.ok) {
       stats.rejected++;
-      return problem(res, 422, 'Document rejected', checked.reason);
+      return { ok: false, status: 422, title: 'Document rejected', detail: checked.reason };
     }
     const { fn, fd } = checked.receipt;
     const fdKey = `${fn}/${fd}`;
@@ -175,14 +175,68 @@ export async function startTestOfd(opts: TestOfdOptions): Promise<TestOfd> {
     if (sameDoc) {
       stats.duplicates++;
       tickets.set(key, sameDoc);
-      return send(res, 200, { status: 'duplicate', ticket: sameDoc });
+      return { ok: true, status: 'duplicate', ticket: sameDoc };
     }
     const ticket = makeTicket(fn, fd);
     tickets.set(key, ticket);
     byFd.set(fdKey, ticket);
     stats.accepted++;
     (stats.order[fn] ??= []).push(fd);
-    send(res, 201, { status: 'accepted', ticket });
+    return { ok: true, status: 'accepted', ticket };
+  }
+
+  async function onDocument(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method === 'POST' && req.url === '/api/v1/documents/batch') return onBatch(req, res);
+    if (req.method !== 'POST' || req.url !== '/api/v1/documents') return problem(res, 404, 'Not found', `no route ${req.method} ${req.url}`);
+    if (req.headers.authorization !== `Bearer ${opts.apiKey}`) return problem(res, 401, 'Unauthorized', 'a valid API key is required (Authorization: Bearer ...)');
+    const key = req.headers['idempotency-key'];
+    if (typeof key !== 'string' || !KEY_RE.test(key)) return problem(res, 400, 'Bad request', 'Idempotency-Key header is required');
+    const raw = await readBody(req, MAX_BODY);
+    if (await applyFault(res)) return;
+    if (raw === null) return problem(res, 413, 'Too large', `body over ${MAX_BODY} bytes`);
+    const known = tickets.get(key);
+    if (known) {
+      stats.duplicates++;
+      return send(res, 200, { status: 'duplicate', ticket: known });
+    }
+    let tlvB64: string;
+    try {
+      tlvB64 = z.strictObject({ tlv_b64: z.base64() }).parse(JSON.parse(raw.toString('utf8'))).tlv_b64;
+    } catch {
+      stats.rejected++;
+      return problem(res, 400, 'Bad request', 'body must be JSON {"tlv_b64": "<base64 FFD document>"}');
+    }
+    const r = applyDocument(key, tlvB64);
+    if (!r.ok) return problem(res, r.status, r.title, r.detail);
+    send(res, r.status === 'accepted' ? 201 : 200, { status: r.status, ticket: r.ticket });
+  }
+
+  /**
+   * Several documents in one request, applied strictly in the order given (the hub sends one
+   * box's documents in HLC order) and each deduped by its own key, also against keys earlier in
+   * the same batch. A bad request changes nothing; a rejected document does not stop the rest,
+   * exactly as if they had been sent one by one.
+   */
+  async function onBatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.headers.authorization !== `Bearer ${opts.apiKey}`) return problem(res, 401, 'Unauthorized', 'a valid API key is required (Authorization: Bearer ...)');
+    const raw = await readBody(req, MAX_BATCH_BODY);
+    if (await applyFault(res)) return;
+    if (raw === null) return problem(res, 413, 'Too large', `body over ${MAX_BATCH_BODY} bytes`);
+    let docs: z.infer<typeof batchSchema>['documents'];
+    try {
+      docs = batchSchema.parse(JSON.parse(raw.toString('utf8'))).documents;
+    } catch (err) {
+      return problem(res, 400, 'Bad request',
+        `body must be JSON {"documents": [{"idempotency_key", "tlv_b64"}, ...]} with 1..${MAX_BATCH} documents: ${(err as Error).message.slice(0, 300)}`);
+    }
+    stats.batches++;
+    const results = docs.map(({ idempotency_key: key, tlv_b64 }) => {
+      const r = applyDocument(key, tlv_b64);
+      return r.ok
+        ? { idempotency_key: key, status: r.status, ticket: r.ticket }
+        : { idempotency_key: key, status: 'rejected' as const, problem: { status: r.status, title: r.title, detail: r.detail } };
+    });
+    send(res, 200, { results });
   }
 
   const docServer = createServer((req, res) => {
@@ -231,7 +285,7 @@ export async function startTestOfd(opts: TestOfdOptions): Promise<TestOfd> {
   function reset(): void {
     tickets.clear();
     byFd.clear();
-    stats = { accepted: 0, duplicates: 0, rejected: 0, failed_by_fault: 0, order: {} };
+    stats = { accepted: 0, duplicates: 0, rejected: 0, failed_by_fault: 0, batches: 0, order: {} };
   }
 
   return {
