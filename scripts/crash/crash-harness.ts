@@ -48,6 +48,8 @@ export interface CrashResult extends Verdict {
   /** Box kills with fiscalised receipts not yet synced (mid-drain) / sales not yet printed (mid-print). */
   box_kills_mid_drain: number | null;
   box_kills_mid_print: number | null;
+  /** OFD tickets the printer's FN did not take at once (busy after a restart); asked again later. */
+  fn_ticket_retries: number;
   hub_stored: number | null;
   hub_dlq: number | null;
   drain_ms: number | null;
@@ -193,6 +195,7 @@ export async function runCrashCycles(o: CrashOptions): Promise<CrashResult> {
   const { rows, integrity } = readBox(dataDir);
   // The box logs each receipt it found fiscalised in the FN after a crash (box-fiscaliser.ts).
   const reconciled = warnings.filter((l) => l.includes('caught mid-print was fiscalised')).length;
+  writeFileSync(join(o.dir, 'box-warnings.log'), warnings.join('\n')); // for a post-mortem
   const verdict = verify(rows, clients.acks, emu, ofdStats);
   await emu?.stop();
   const sorted = [...restarts].sort((a, b) => a - b);
@@ -207,6 +210,7 @@ export async function runCrashCycles(o: CrashOptions): Promise<CrashResult> {
     hub_kills_mid_forwarding: hubKillsMidForwarding,
     box_kills_mid_drain: hub ? midDrain : null,
     box_kills_mid_print: hub ? midPrint : null,
+    fn_ticket_retries: warnings.filter((l) => l.includes('the FN did not take the OFD ticket')).length,
     hub_stored: hubCheck?.stored ?? null,
     hub_dlq: hubCheck ? hubCheck.dlq + hubCheck.dead : null,
     drain_ms: drainMs,
