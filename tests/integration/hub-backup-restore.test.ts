@@ -105,7 +105,7 @@ describe('hub backup and restore', () => {
     hubs.push(hub);
     await addPatient(hub, await login(hub), 'Cli');
     const tsx = ['--import', 'tsx'];
-    const b = await run(process.execPath, [...tsx, 'scripts/hub-backup.ts', '--out', join(d.path, 'bk')], { env: { ...process.env, HUB_DATA_DIR: d.path } });
+    const b = await run(process.execPath, [...tsx, 'scripts/hub-backup.ts', '--out', join(d.path, 'bk')], { env: { ...process.env, ERP_DATA_DIR: d.path } });
     const manifest = JSON.parse(b.stdout.trim().split('\n').pop()!) as { file: string };
     const target = join(d.path, 'restored', 'hub.sqlite');
     const r = await run(process.execPath, [...tsx, 'scripts/hub-restore.ts', manifest.file, '--db', target]);
