@@ -1,6 +1,8 @@
-// `npm run crash-test -- --cycles N [--clients 4] [--min-up-ms 150] [--max-up-ms 900] [--seed S] [--dir D] [--no-printer]`
-// Kills the box N times under concurrent sales and checks nothing acknowledged was lost or
-// duplicated. Prints machine facts, progress, and ends with one JSON line.
+// `npm run crash-test -- --cycles N [--clients 4] [--min-up-ms 150] [--max-up-ms 900] [--seed S] [--dir D]
+//   [--hub-kill-every 5] [--ofd-delay-ms 100] [--drain-timeout-ms 120000] [--no-hub] [--no-printer]`
+// Kills the box N times (and the hub every k-th cycle) under concurrent sales, lets the backlog
+// drain to the test OFD, and checks nothing acknowledged was lost, duplicated or sent twice.
+// Prints machine facts, progress, and ends with one JSON line.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { machineFacts } from './bench/machine-facts.js';
@@ -15,6 +17,10 @@ const { values } = parseArgs({
     seed: { type: 'string', default: String(Date.now() % 1_000_000) },
     dir: { type: 'string', default: '.tmp/crash-test' },
     'no-printer': { type: 'boolean', default: false },
+    'no-hub': { type: 'boolean', default: false },
+    'hub-kill-every': { type: 'string', default: '5' },
+    'ofd-delay-ms': { type: 'string', default: '100' },
+    'drain-timeout-ms': { type: 'string', default: '120000' },
   },
 });
 const n = (k: keyof typeof values) => {
@@ -26,17 +32,23 @@ const n = (k: keyof typeof values) => {
   return v;
 };
 const dir = resolve(values.dir);
-const opts = { printer: !values['no-printer'], cycles: n('cycles'), clients: n('clients'), minUpMs: n('min-up-ms'), maxUpMs: n('max-up-ms'), seed: n('seed'), dir };
+const printer = !values['no-printer'];
+const opts = {
+  printer, hub: printer && !values['no-hub'], hubKillEvery: n('hub-kill-every'), ofdDelayMs: n('ofd-delay-ms'), drainTimeoutMs: n('drain-timeout-ms'), cycles: n('cycles'), clients: n('clients'), minUpMs: n('min-up-ms'), maxUpMs: n('max-up-ms'), seed: n('seed'), dir };
 console.log('machine:', JSON.stringify(machineFacts(process.cwd())));
-console.log(`crash test: ${opts.printer ? 'box + printer emulator' : 'box alone'}, ${opts.cycles} SIGKILL cycles, ${opts.clients} POS clients, box up ${opts.minUpMs}-${opts.maxUpMs} ms per cycle, seed ${opts.seed}, data in ${dir}`);
+const stack = opts.hub ? `box + printer emulator + hub + test OFD (hub killed every ${opts.hubKillEvery || 'never'} cycles)` : opts.printer ? 'box + printer emulator' : 'box alone';
+console.log(`crash test: ${stack}, ${opts.cycles} SIGKILL cycles, ${opts.clients} POS clients, box up ${opts.minUpMs}-${opts.maxUpMs} ms per cycle, seed ${opts.seed}, data in ${dir}`);
 const every = Math.max(1, Math.round(opts.cycles / 20));
 const result = await runCrashCycles({
   ...opts,
   progress: (c, acked) => { if (c % every === 0) console.log(`  cycle ${c}/${opts.cycles}: ${acked} acknowledged so far`); },
 });
-const ok = result.lost === 0 && result.duplicated === 0 && result.integrity === 'ok' && !result.fiscal_unknown && !result.acknowledged_not_printed;
+const r = result;
+const ofdOk = !opts.hub || (r.ofd_missing === 0 && r.ofd_unknown === 0 && r.acknowledged_not_synced === 0 && r.ofd_accepted === r.fiscal_documents);
+const ok = r.lost === 0 && r.duplicated === 0 && r.integrity === 'ok' && !r.fiscal_unknown && !r.acknowledged_not_printed && r.unexpected === 0 && ofdOk;
+const ofdLine = opts.hub ? `; OFD accepted ${String(r.ofd_accepted)} of ${String(r.fiscal_documents)} fiscalised, ${String(r.ofd_duplicates)} resubmissions answered as duplicates, ${r.hub_kills} hub kills` : '';
 console.log(ok
-  ? `${result.lost} lost, ${result.duplicated} duplicated (${result.acknowledged} acknowledged over ${result.cycles} kills)`
-  : `FAILED: ${result.lost} lost, ${result.duplicated} duplicated, ${String(result.fiscal_unknown)} fiscal documents unknown to the box, ${String(result.acknowledged_not_printed)} acknowledged but not printed, integrity ${result.integrity}`);
+  ? `${r.lost} lost, ${r.duplicated} duplicated (${r.acknowledged} acknowledged over ${r.cycles} kills${ofdLine})`
+  : `FAILED: ${r.lost} lost, ${r.duplicated} duplicated, ${String(r.fiscal_unknown)} fiscal documents unknown to the box, ${String(r.acknowledged_not_printed)} acknowledged but not printed, ${String(r.acknowledged_not_synced)} not synced, ${String(r.ofd_missing)} missing at the OFD, ${String(r.ofd_unknown)} unknown at the OFD, ${r.unexpected} unexpected answers, integrity ${r.integrity}${ofdLine}`);
 console.log(JSON.stringify(result));
 process.exitCode = ok ? 0 : 1;

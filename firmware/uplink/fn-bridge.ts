@@ -28,7 +28,16 @@ export function printerFnBridge(printer: PrinterService): FnBridge {
       const outer = parseTlvs(Buffer.from(ticket.tlv_b64, 'base64'))[0];
       if (!outer) throw new Error('empty OFD ticket');
       const answer = Buffer.concat([Buffer.alloc(ANSWER_HEADER_LEN), outer.tag === 7 ? outer.value : Buffer.from(ticket.tlv_b64, 'base64')]);
-      await printer.fiscaliser.run((d) => d.writeOfdTicket(answer));
+      try {
+        await printer.fiscaliser.run((d) => d.writeOfdTicket(answer));
+      } catch (err) {
+        // A box killed after the FN took the ticket but before the receipt became synced gets
+        // the same ticket again after the restart, and the FN refuses a second one for the
+        // document. If the FN already holds a ticket for it, the hand-over did happen.
+        const found = await printer.fiscaliser.run((d) => d.findFd(ticket.fd_number)).catch(() => null);
+        if (found?.ticketReceived) return;
+        throw err;
+      }
     },
     async unconfirmed() {
       if (printer.state !== 'connected') return null;

@@ -41,6 +41,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   #pumping = false;
   #again = false;
   #poll: NodeJS.Timeout | null = null;
+  #reask: NodeJS.Timeout | null = null;
   #syncing: Promise<{ published: number }> | null = null;
   #published = 0;
   hubBreaker: BreakerStateName | null = null;
@@ -89,10 +90,19 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     });
     this.#poll = setInterval(() => this.pump(), this.cfg.pollMs);
     this.#poll.unref();
+    // A ticket can miss the box without a reconnect: the hub was killed between confirming a
+    // document and its ack reaching the box, or the FN was busy and did not take the ticket.
+    // Waiting for the next reconnect could mean days (the FN's 30-day clock runs), so the
+    // oldest delivered documents are asked about again every ackTimeoutMs, a window at a time.
+    this.#reask = setInterval(() => {
+      if (this.#client?.connected && this.outbox.counts().unsynced > 0) void this.#resync(this.cfg.window);
+    }, this.cfg.ackTimeoutMs);
+    this.#reask.unref();
   }
 
   async stop(): Promise<void> {
     if (this.#poll) clearInterval(this.#poll);
+    if (this.#reask) clearInterval(this.#reask);
     const c = this.#client;
     this.#client = null;
     if (!c) return;
@@ -192,11 +202,11 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   }
 
   /** Delivered documents without a ticket are published again: the hub answers with their state. */
-  async #resync(): Promise<void> {
+  async #resync(limit = 10_000): Promise<void> {
     const c = this.#client;
     if (!c) return;
     let republished = 0;
-    for (const r of this.outbox.unsynced(10_000)) {
+    for (const r of this.outbox.unsynced(limit)) {
       try {
         c.publish(this.topics.receipt, encodePayload(receiptMessage, await this.outbox.message(r)), { qos: 1 });
         republished++;

@@ -2,15 +2,19 @@
 // moments and restarted, N times; then every acknowledged receipt must be in the buffer
 // exactly once. With `printer` the box prints on the Shtrih-M emulator (a real PTY; the
 // emulator, like a printer on its own supply, survives the box's kills), so kills land
-// mid-print: every fiscal document in the emulator's FN must then belong to exactly one
-// receipt the box knows as printed (start-up reconciliation, never a blind reprint).
-// The hub and test OFD are not on main yet: "every document at the OFD once" is not checked.
+// mid-print: every fiscal document in the FN must then belong to exactly one receipt the box
+// knows as fiscalised (start-up reconciliation, never a blind reprint). With `hub` the box's
+// uplink publishes to the hub (embedded broker, child process) which forwards to the test
+// OFD, so kills also land mid-drain; every `hubKillEvery`-th cycle the hub is SIGKILLed too
+// (mid-forwarding) and restarted. After the last cycle the backlog must drain: every
+// acknowledged receipt reaches the OFD exactly once.
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ShtrihEmulator } from '../../hardware/shtrih-emulator/emulator.js';
-import { integrityCheck, openDatabase } from '../../shared/db.js';
 import { BoxProcess } from './box-process.js';
+import { HubStack, STORE } from './hub-stack.js';
 import { startPosClients } from './pos-clients.js';
+import { boxStatusCounts, readBox, verify, type Verdict } from './verify.js';
 
 export interface CrashOptions {
   cycles: number;
@@ -22,27 +26,40 @@ export interface CrashOptions {
   seed: number;
   /** Print on the Shtrih-M emulator (needs socat). */
   printer: boolean;
+  /** Run the hub + test OFD and enable the box's uplink (needs `printer`: documents come from the FN). */
+  hub?: boolean;
+  /** Every k-th cycle also SIGKILLs the hub mid-forwarding (0: never). */
+  hubKillEvery?: number;
+  /** Each OFD answer takes this long (forwarding stays in flight). */
+  ofdDelayMs?: number;
+  /** How long the backlog may take to reach the OFD after the last cycle. */
+  drainTimeoutMs?: number;
   progress?: (cycle: number, acknowledged: number) => void;
 }
 
-export interface CrashResult {
+export interface CrashResult extends Verdict {
   cycles: number;
   acknowledged: number;
-  lost: number;
-  duplicated: number;
   reconciled: number;
   stack: string;
-  /** Fiscal documents in the FN that no printed receipt of the box refers to (must be 0). */
-  fiscal_unknown: number | null;
-  fiscal_documents: number | null;
-  /** Acknowledged receipts not `printed` at the end (must be 0 with a printer). */
-  acknowledged_not_printed: number | null;
+  hub_kills: number;
+  /** Hub kills with documents stored at the hub but not yet confirmed by the OFD. */
+  hub_kills_mid_forwarding: number;
+  /** Box kills with fiscalised receipts not yet synced (mid-drain) / sales not yet printed (mid-print). */
+  box_kills_mid_drain: number | null;
+  box_kills_mid_print: number | null;
+  /** OFD tickets the printer's FN did not take at once (busy after a restart); asked again later. */
+  fn_ticket_retries: number;
+  hub_stored: number | null;
+  hub_dlq: number | null;
+  drain_ms: number | null;
   attempts: number;
   retries: number;
   unexpected: number;
   corrupt_set_aside: number;
   integrity: string;
   final_exit_code: number | null;
+  hub_exit_code: number | null;
   restart_ms_p50: number;
   restart_ms_max: number;
   seconds: number;
@@ -62,9 +79,12 @@ function prng(seed: number): () => number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TOKEN = 'crash-harness-pos-token-0001';
+const BOX = { id: 'crashbox', secret: 'crash-harness-box-secret' };
 
 export async function runCrashCycles(o: CrashOptions): Promise<CrashResult> {
   const t0 = performance.now();
+  const withHub = o.hub ?? false;
+  if (withHub && !o.printer) throw new Error('the hub path needs the printer: the documents the uplink sends are read from the FN');
   rmSync(o.dir, { recursive: true, force: true });
   mkdirSync(o.dir, { recursive: true });
   const dataDir = join(o.dir, 'data');
@@ -75,13 +95,15 @@ export async function runCrashCycles(o: CrashOptions): Promise<CrashResult> {
     // Realistic timings (the emulator CLI's): an FN write per document, a print head per line.
     emu = await ShtrihEmulator.onPty({ dir: join(o.dir, 'kkt'), printLineMs: 5, fnDocMs: 150 });
   }
+  const hub = withHub ? await HubStack.start(o.dir, BOX, o.ofdDelayMs ?? 100) : null;
   writeFileSync(configFile, JSON.stringify({
-    nodeId: 'crashbox', dataDir, logLevel: 'info',
+    nodeId: BOX.id, dataDir, logLevel: 'info',
     api: { port: 0, posTokens: [TOKEN], shutdownGraceMs: 5000 },
     buffer: { capacity: 10_000_000 },
     health: { diskPollMs: 3_600_000, minFreeDiskBytes: 0 },
     power: { gpio: 'none' },
     ...(emu ? { printer: { enabled: true, path: emu.hostPath, ackTimeoutMs: 300, replyPollMs: 300, connectWaitMs: 10_000, reconcileWaitMs: 3000 } } : {}),
+    ...(hub ? { uplink: { enabled: true, url: hub.mqttUrl, storeId: STORE, boxId: BOX.id, secret: BOX.secret, pollMs: 100, ackTimeoutMs: 3000, heartbeatMs: 60_000 } } : {}),
   }));
   const rand = prng(o.seed);
 
@@ -105,79 +127,100 @@ export async function runCrashCycles(o: CrashOptions): Promise<CrashResult> {
 
   let box = await startBox();
   const clients = startPosClients(o.clients, TOKEN, endpoint);
+  let hubKills = 0;
+  let hubKillsMidForwarding = 0;
+  let midDrain = 0;
+  let midPrint = 0;
+  const upMs = () => o.minUpMs + rand() * (o.maxUpMs - o.minUpMs);
+  /** Polls a condition (a few ms apart) for at most `ms`; true when it held. */
+  const waitUntil = async (cond: () => boolean, ms: number): Promise<boolean> => {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      if (cond()) return true;
+      await sleep(10);
+    }
+    return false;
+  };
+  const boxAckedByHub = () => (boxStatusCounts(dataDir).get('delivered') ?? 0) > 0;
   for (let c = 1; c <= o.cycles; c++) {
-    await sleep(o.minUpMs + rand() * (o.maxUpMs - o.minUpMs));
+    const killHub = hub !== null && (o.hubKillEvery ?? 0) > 0 && c % o.hubKillEvery! === 0;
+    if (killHub) {
+      // The hub dies mid-forwarding (documents stored, the OFD not answered yet); the box goes
+      // on selling against a dead broker for a while (its uplink reconnecting) and is then
+      // killed too: both come back together.
+      await sleep(upMs() / 2);
+      await waitUntil(() => hub.check().pending > 0, o.maxUpMs * 3);
+      hubKills += 1;
+      if ((await hub.kill()) > 0) hubKillsMidForwarding += 1;
+      await sleep(upMs() / 2);
+    } else if (hub && rand() < 0.4) {
+      // Mid-drain: right after the hub acked a document and before the OFD's ticket is back.
+      await sleep(o.minUpMs);
+      await waitUntil(boxAckedByHub, o.maxUpMs * 3);
+    } else {
+      await sleep(upMs());
+    }
     setUp(null);
     await box.kill();
+    if (hub) {
+      const s = boxStatusCounts(dataDir);
+      if ((s.get('printed') ?? 0) + (s.get('delivered') ?? 0) > 0) midDrain += 1;
+      if ((s.get('buffered') ?? 0) > 0) midPrint += 1;
+      await hub.restart();
+    }
     box = await startBox();
     o.progress?.(c, clients.acks.byKey.size);
   }
-  // Let the clients finish their open sales on a live box, then stop it the orderly way.
+  // Let the clients finish their open sales on a live box, then let the backlog drain.
   await clients.stop();
+  let drainMs: number | null = null;
+  if (hub) {
+    const s = performance.now();
+    const deadline = s + (o.drainTimeoutMs ?? 120_000);
+    const want = clients.acks.byKey.size;
+    for (;;) {
+      const synced = boxStatusCounts(dataDir).get('synced') ?? 0;
+      if (synced >= want && hub.ofdStats().accepted >= want) break;
+      if (performance.now() > deadline) break; // the checks below say what is missing
+      await sleep(200);
+    }
+    drainMs = Math.round(performance.now() - s);
+  }
   setUp(null);
   const finalCode = await box.terminate();
+  const hubCheck = hub?.check() ?? null;
+  const ofdStats = hub?.ofdStats() ?? null;
+  const hubCode = hub ? await hub.stop() : null;
 
-  const db = openDatabase(join(dataDir, 'box.db'), { readonly: true });
-  const integrity = integrityCheck(db);
-  const rows = db.prepare('SELECT id, idempotency_key AS k, status, fiscal_data FROM receipts').all() as { id: string; k: string; status: string; fiscal_data: string | null }[];
-  db.close();
+  const { rows, integrity } = readBox(dataDir);
   // The box logs each receipt it found fiscalised in the FN after a crash (box-fiscaliser.ts).
   const reconciled = warnings.filter((l) => l.includes('caught mid-print was fiscalised')).length;
-  let fiscalUnknown: number | null = null;
-  let fiscalDocs: number | null = null;
-  let ackNotPrinted: number | null = null;
-  const statusById = new Map(rows.map((r) => [r.id, r.status]));
-  if (emu) {
-    const fnReceipts = emu.fn.state.docs.filter((d) => d.form === 3).map((d) => d.fd);
-    const known = new Map<number, number>();
-    for (const r of rows) {
-      if (r.status !== 'printed' || !r.fiscal_data) continue;
-      const fd = (JSON.parse(r.fiscal_data) as { fiscal_document_number: number }).fiscal_document_number;
-      known.set(fd, (known.get(fd) ?? 0) + 1);
-    }
-    fiscalDocs = fnReceipts.length;
-    fiscalUnknown = fnReceipts.filter((fd) => !known.has(fd)).length;
-    ackNotPrinted = 0;
-    for (const ids of clients.acks.byKey.values()) for (const id of ids) if (statusById.get(id) !== 'printed') ackNotPrinted += 1;
-    await emu.stop();
-  }
-  const idByKey = new Map<string, string[]>();
-  for (const r of rows) idByKey.set(r.k, [...(idByKey.get(r.k) ?? []), r.id]);
-
-  let lost = 0;
-  let duplicated = 0;
-  if (emu) {
-    const byFd = new Map<number, number>();
-    for (const r of rows) {
-      if (!r.fiscal_data) continue;
-      const fd = (JSON.parse(r.fiscal_data) as { fiscal_document_number: number }).fiscal_document_number;
-      byFd.set(fd, (byFd.get(fd) ?? 0) + 1);
-    }
-    for (const n of byFd.values()) if (n > 1) duplicated += n - 1;
-  }
-  for (const [key, ids] of clients.acks.byKey) {
-    const stored = idByKey.get(key) ?? [];
-    // Two different ids acknowledged for one sale, or one sale stored twice: a duplicate.
-    if (ids.size > 1 || stored.length > 1) duplicated += 1;
-    for (const id of ids) if (!stored.includes(id)) lost += 1;
-  }
+  writeFileSync(join(o.dir, 'box-warnings.log'), warnings.join('\n')); // for a post-mortem
+  const verdict = verify(rows, clients.acks, emu, ofdStats);
+  await emu?.stop();
   const sorted = [...restarts].sort((a, b) => a - b);
   return {
     cycles: o.cycles,
     acknowledged: clients.acks.byKey.size,
-    lost,
-    duplicated,
+    ...verdict,
     reconciled,
-    stack: emu ? 'box + Shtrih-M emulator on a PTY (hub and test OFD not on main yet)' : 'box alone (no printer)',
-    fiscal_unknown: fiscalUnknown,
-    fiscal_documents: fiscalDocs,
-    acknowledged_not_printed: ackNotPrinted,
+    stack: hub ? 'box (uplink) + Shtrih-M emulator on a PTY + hub with embedded broker (child process) + test OFD'
+      : emu ? 'box + Shtrih-M emulator on a PTY (no hub)' : 'box alone (no printer)',
+    hub_kills: hubKills,
+    hub_kills_mid_forwarding: hubKillsMidForwarding,
+    box_kills_mid_drain: hub ? midDrain : null,
+    box_kills_mid_print: hub ? midPrint : null,
+    fn_ticket_retries: warnings.filter((l) => l.includes('the FN did not take the OFD ticket')).length,
+    hub_stored: hubCheck?.stored ?? null,
+    hub_dlq: hubCheck ? hubCheck.dlq + hubCheck.dead : null,
+    drain_ms: drainMs,
     attempts: clients.acks.attempts,
     retries: clients.acks.retries,
     unexpected: clients.acks.unexpected.length,
     corrupt_set_aside: existsSync(dataDir) ? readdirSync(dataDir).filter((f) => f.includes('.corrupt-')).length : 0,
-    integrity: integrity.ok ? 'ok' : integrity.problems.join('; '),
+    integrity,
     final_exit_code: finalCode,
+    hub_exit_code: hubCode,
     restart_ms_p50: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0),
     restart_ms_max: Math.round(sorted.at(-1) ?? 0),
     seconds: Math.round((performance.now() - t0) / 100) / 10,

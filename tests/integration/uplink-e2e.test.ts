@@ -61,4 +61,23 @@ describe('box uplink to the hub', () => {
     await waitFor(() => t.box.buffer.status().by_status.synced === 30, 20_000);
     expect(s.ofd.stats()).toMatchObject({ accepted: 30, duplicates: 0 });
   });
+
+  it('a ticket the FN did not take is asked for again without waiting for a reconnect', async () => {
+    await start({ ackTimeoutMs: 300 });
+    const fn = t.box.uplink!.fn as ReturnType<typeof syntheticFnBridge>;
+    const take = fn.handTicket.bind(fn);
+    let refused = 0;
+    fn.handTicket = async (ticket) => {
+      if (refused++ === 0) throw new Error('FN busy'); // the first hand-over fails, as after a printer restart
+      return take(ticket);
+    };
+    let reconnects = 0;
+    t.box.uplink!.on('connected', () => reconnects++);
+    const { receipt_id: id } = await (await t.post(saleBody())).json() as { receipt_id: string };
+    await waitFor(() => t.box.buffer.get(id)?.status === 'synced', 5000);
+    expect(refused).toBe(2);
+    expect(fn.tickets).toHaveLength(1);
+    expect(reconnects).toBe(0);
+    expect(s.ofd.stats()).toMatchObject({ accepted: 1 });
+  });
 });

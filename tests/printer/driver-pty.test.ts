@@ -1,6 +1,9 @@
 // The driver against the emulator on a real pseudo-terminal: every operation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRig, sale, fiscalReceipts, type Rig } from './rig.js';
+import { tlv, u32 } from '../../firmware/printer/codec/tlv.js';
+import type { PrinterService } from '../../firmware/printer/service.js';
+import { printerFnBridge } from '../../firmware/uplink/fn-bridge.js';
 
 describe('driver over a real PTY: operations', () => {
   let rig: Rig;
@@ -101,6 +104,18 @@ describe('driver over a real PTY: operations', () => {
     await rig.driver.writeOfdTicket(Buffer.concat([header, body, Buffer.alloc(200, 1)]).subarray(0, 30 + 8));
     expect(await rig.driver.unconfirmedCount()).toBe(before - 1);
     expect((await rig.driver.findFd(fd)).ticketReceived).toBe(true);
+  });
+
+  it('the uplink takes a ticket the FN already holds as handed (box killed between FN and buffer), not one it lacks', async () => {
+    await rig.print(sale());
+    const fd = (await rig.driver.exchangeStatus()).firstFd;
+    expect(fd).toBeGreaterThan(0);
+    const bridge = printerFnBridge({ fiscaliser: rig.fiscaliser, state: 'connected' } as unknown as PrinterService);
+    const ticket = (n: number) => ({ fn_number: '9999078900012345', fd_number: n, received_at: new Date().toISOString(), ofd_fiscal_sign: 'ab', tlv_b64: tlv(7, tlv(1040, u32(n))).toString('base64') });
+    await bridge.handTicket(ticket(fd));
+    expect((await rig.driver.findFd(fd)).ticketReceived).toBe(true);
+    await expect(bridge.handTicket(ticket(fd))).resolves.toBeUndefined(); // the same ticket again after a restart
+    await expect(bridge.handTicket(ticket(fd + 1000))).rejects.toThrow(); // no such document: still an error
   });
 
   it('keeps one command at a time when callers race', async () => {

@@ -1,0 +1,66 @@
+// The hub (embedded broker + ingest + OFD forwarder) as a child process, started with HUB_*
+// env like production, so the crash harness can SIGKILL it in the middle of forwarding.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
+
+const MAIN = new URL('../../hub/main.ts', import.meta.url).pathname;
+
+/** A free TCP port on loopback: the broker keeps one port across restarts (the box's URL). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+export class HubProcess {
+  private child: ChildProcess | null = null;
+  private exited: Promise<[number | null, NodeJS.Signals | null]> | null = null;
+  constructor(private readonly env: Record<string, string>) {}
+
+  /** Starts the hub; resolves with its MQTT URL once broker and HTTP listen. */
+  async start(timeoutMs = 30_000): Promise<string> {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'warn', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    this.exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    let out = '';
+    let err = '';
+    child.stderr?.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-4000); });
+    return new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`hub did not start within ${timeoutMs} ms: ${out.slice(-2000)}${err}`)), timeoutMs);
+      const onData = (d: Buffer) => {
+        out = (out + d.toString()).slice(-8000);
+        const m = /hub: http (\S+)\s+mqtt (\S+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          child.stdout?.off('data', onData);
+          child.stdout?.resume(); // keep draining the pipe (warn logs)
+          resolve(m[2]!);
+        }
+      };
+      child.stdout?.on('data', onData);
+      void this.exited?.then(([code, signal]) => {
+        clearTimeout(timer);
+        reject(new Error(`hub exited before listening (code ${String(code)}, signal ${String(signal)}): ${out.slice(-2000)}${err}`));
+      });
+    });
+  }
+
+  /** kill -9: no shutdown code runs in the hub or its broker. */
+  async kill(): Promise<void> {
+    this.child?.kill('SIGKILL');
+    await this.exited;
+  }
+
+  async terminate(): Promise<number | null> {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return this.child?.exitCode ?? null;
+    this.child.kill('SIGTERM');
+    const [code] = (await this.exited) ?? [null];
+    return code;
+  }
+}
