@@ -149,7 +149,9 @@ export async function runCrashCycles(o: CrashOptions): Promise<CrashResult> {
       // on selling against a dead broker for a while (its uplink reconnecting) and is then
       // killed too: both come back together.
       await sleep(upMs() / 2);
-      await waitUntil(() => hub.check().pending > 0, o.maxUpMs * 3);
+      // Long enough for a just-restarted box to reconnect and publish: with batched forwarding
+      // the hub holds unforwarded documents only while new ones arrive.
+      await waitUntil(() => hub.check().pending > 0, Math.max(o.maxUpMs * 3, 10_000));
       hubKills += 1;
       if ((await hub.kill()) > 0) hubKillsMidForwarding += 1;
       await sleep(upMs() / 2);

@@ -16,7 +16,9 @@ describe('UAT-10c: recovery after power loss (WAL)', () => {
     const dir = join(tmpdir(), `uat10c-${process.pid}-${Date.now()}`);
     try {
       const r = await runCrashCycles({
-        printer: true, hub: true, hubKillEvery: 3, cycles: 6, clients: 3, minUpMs: 300, maxUpMs: 900, seed: 10_3, dir, drainTimeoutMs: 30_000,
+        // A slow OFD (400 ms an answer) keeps batches in flight long enough for the hub kill to
+        // land mid-forwarding now that the forwarder sends a box's documents in batches.
+        printer: true, hub: true, hubKillEvery: 3, cycles: 6, clients: 3, minUpMs: 300, maxUpMs: 900, seed: 10_3, dir, drainTimeoutMs: 30_000, ofdDelayMs: 400,
       });
       expect(r.acknowledged).toBeGreaterThan(3);
       expect(r).toMatchObject({
