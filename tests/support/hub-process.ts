@@ -1,15 +1,7 @@
 // The hub as a real child process (for kill -9), started with HUB_* env like production.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
-
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+// One free-port helper for tests and the crash harness.
+export { freePort } from '../../scripts/crash/hub-process.js';
 
 export interface HubProcess { child: ChildProcess; httpUrl: string; mqttUrl: string; kill9(): Promise<void>; stop(): Promise<void> }
 
