@@ -34,6 +34,20 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   return db;
 }
 
+const statementCache = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/**
+ * The prepared statement for `sql` on `db`, prepared once per connection. Preparing costs
+ * about as much as running a small statement, so hot paths must not prepare per call.
+ */
+export function stmt(db: Db, sql: string): Database.Statement {
+  let byText = statementCache.get(db);
+  if (!byText) statementCache.set(db, (byText = new Map()));
+  let s = byText.get(sql);
+  if (!s) byText.set(sql, (s = db.prepare(sql)));
+  return s;
+}
+
 /** `PRAGMA integrity_check` result: 'ok' or the list of problems SQLite reports. */
 export function integrityCheck(db: Db): { ok: true } | { ok: false; problems: string[] } {
   const rows = db.pragma('integrity_check') as { integrity_check: string }[];

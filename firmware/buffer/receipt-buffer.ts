@@ -1,8 +1,8 @@
 // The box's durable receipt buffer: every acknowledged sale is here before the POS hears
 // "yes" (WAL + synchronous=FULL), stamped with the box's HLC, and moves through the state
 // machine in statuses.ts. Synchronous better-sqlite3 calls: when a method returns, it is on disk.
-import { randomUUID } from 'node:crypto';
-import { integrityCheck, migrate, openDatabase, type Db } from '../../shared/db.js';
+import { v7 as uuidv7 } from 'uuid';
+import { integrityCheck, migrate, openDatabase, stmt, type Db } from '../../shared/db.js';
 import type { Receipt } from '../../shared/receipt.js';
 import type { HybridLogicalClock } from '../clock/hlc.js';
 import { loadHighWaterMark, saveHighWaterMark } from '../clock/hlc-store.js';
@@ -65,8 +65,13 @@ export class ReceiptBuffer {
   private readonly clock: HybridLogicalClock;
   private readonly capacity: number;
   private readonly warnPercent: number;
-  /** Queued receipts, kept exact by insertMany and transition (this process is the only writer). */
+  /**
+   * Queued receipts, kept exact by insertMany and transition; recounted only when another
+   * connection has committed since (PRAGMA data_version), because a COUNT per group commit
+   * grows with the backlog exactly when an offline box can least afford it.
+   */
   private queued = 0;
+  private seenDataVersion = -1;
   private readonly now: () => Date;
   private readonly onRemoteTime: BufferOptions['onRemoteTime'];
   private readonly group: GroupCommit<InsertRequest, StoredReceipt>;
@@ -104,8 +109,9 @@ export class ReceiptBuffer {
       event: db.prepare('INSERT INTO receipt_events (receipt_id, event, detail, at) VALUES (?, ?, ?, ?)'),
       pending: db.prepare(`SELECT * FROM receipts WHERE status IN (${inList(UPLOADABLE_STATUSES)}) ORDER BY hlc LIMIT ?`),
       countQueued: db.prepare(`SELECT COUNT(*) AS n FROM receipts WHERE status IN (${inList(QUEUED_STATUSES)})`),
+      dataVersion: db.prepare('PRAGMA data_version').pluck(),
     };
-    this.queued = this.countQueued();
+    this.queued = this.queuedNow();
   }
 
   /** Inserts one receipt in its own transaction (durable on return). */
@@ -121,29 +127,17 @@ export class ReceiptBuffer {
   }
 
   private insertMany(reqs: InsertRequest[]): Outcome<StoredReceipt>[] {
-    const one = this.db.transaction((req: InsertRequest) => this.insertOne(req));
     const result = this.db.transaction(() => {
       // Capacity is checked inside the writing transaction, so concurrent sales can never
       // push the buffer past it; nothing stored is ever dropped to make room.
-      let queued = this.countQueued();
+      let queued = this.queuedNow();
       const out = reqs.map((req): Outcome<StoredReceipt> => {
         if (queued >= this.capacity) {
           return { ok: false, error: new BufferError('full', `the buffer holds ${queued} unsynced receipts (capacity ${this.capacity})`) };
         }
-        try {
-          const value = one(req);
-          queued += 1;
-          return { ok: true, value };
-        } catch (error) {
-          const e = error as { code?: string; message?: string };
-          // SQLITE_FULL and I/O errors make SQLite roll the whole transaction back on its
-          // own: the batch fails as one, with the real cause (not "no transaction is active").
-          if (!this.db.inTransaction || e.code === 'SQLITE_FULL' || e.code?.startsWith('SQLITE_IOERR')) throw error;
-          if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' && e.message?.includes('idempotency_key')) {
-            return { ok: false, error: new BufferError('duplicate_key', `idempotency key already used: ${req.idempotencyKey}`) };
-          }
-          return { ok: false, error };
-        }
+        const o = this.insertOne(req);
+        if (o.ok) queued += 1;
+        return o;
       });
       saveHighWaterMark(this.db, this.clock.peek());
       return { out, queued };
@@ -154,8 +148,14 @@ export class ReceiptBuffer {
     return result.out;
   }
 
-  private countQueued(): number {
-    return (this.stmt.countQueued.get() as { n: number }).n;
+  /** The exact queued count: the in-memory one unless another connection wrote meanwhile. */
+  private queuedNow(): number {
+    const version = this.stmt.dataVersion.get() as number;
+    if (version !== this.seenDataVersion) {
+      this.queued = (this.stmt.countQueued.get() as { n: number }).n;
+      this.seenDataVersion = version;
+    }
+    return this.queued;
   }
 
   /** Receipts not yet synced and not dead (cheap: kept in memory). */
@@ -169,30 +169,45 @@ export class ReceiptBuffer {
     return queued * 100 >= this.capacity * this.warnPercent ? 'warning' : 'ok';
   }
 
-  private insertOne(req: InsertRequest): StoredReceipt {
+  /**
+   * One receipt inside the batch's transaction, without a savepoint: a failed INSERT undoes
+   * only itself in SQLite, so a duplicate key is answered to its caller and the batch goes
+   * on. Anything failing after the row is written throws and rolls the whole batch back.
+   */
+  private insertOne(req: InsertRequest): Outcome<StoredReceipt> {
     const at = this.now().toISOString();
     const r = req.receipt;
-    const row: Record<string, unknown> = {
-      id: randomUUID(), idempotency_key: req.idempotencyKey, request_hash: req.requestHash, hlc: this.clock.now(),
-      pos_id: r.pos_id, type: r.type, total_kopecks: r.total, payload: JSON.stringify(r), created_at: at,
-      response_status: null, response_body: null,
-    };
+    // UUIDv7: time-ordered, so consecutive receipts land on the same primary-key page (a
+    // random v4 id dirties a random page per sale, and each dirty page is a WAL write).
+    const id = uuidv7();
+    const hlc = this.clock.now();
     // The stored receipt is built from what was written, not read back: one statement fewer
     // per sale on the hot path.
     const stored: StoredReceipt = {
-      id: row.id as string, idempotencyKey: req.idempotencyKey, requestHash: req.requestHash, hlc: row.hlc as string,
+      id, idempotencyKey: req.idempotencyKey, requestHash: req.requestHash, hlc,
       posId: r.pos_id, type: r.type, total: r.total, receipt: r, status: 'buffered', fiscalData: null, retryCount: 0,
       lastError: null, response: null, createdAt: at, updatedAt: at, printedAt: null, deliveredAt: null, hubTime: null,
       syncedAt: null, serverTime: null,
     };
-    if (req.response) {
-      stored.response = req.response(stored);
-      row.response_status = stored.response.status;
-      row.response_body = JSON.stringify(stored.response.body);
+    if (req.response) stored.response = req.response(stored);
+    try {
+      this.stmt.insert.run({
+        id, idempotency_key: req.idempotencyKey, request_hash: req.requestHash, hlc, pos_id: r.pos_id, type: r.type,
+        total_kopecks: r.total, payload: JSON.stringify(r), created_at: at,
+        response_status: stored.response?.status ?? null, response_body: stored.response ? JSON.stringify(stored.response.body) : null,
+      });
+    } catch (error) {
+      const e = error as { code?: string; message?: string };
+      if (this.db.inTransaction && e.code === 'SQLITE_CONSTRAINT_UNIQUE' && e.message?.includes('idempotency_key')) {
+        return { ok: false, error: new BufferError('duplicate_key', `idempotency key already used: ${req.idempotencyKey}`) };
+      }
+      if (this.db.inTransaction && e.code?.startsWith('SQLITE_CONSTRAINT')) return { ok: false, error };
+      // SQLITE_FULL, I/O errors and anything unexpected: the batch fails as one, with the
+      // real cause (SQLite may already have rolled the transaction back on its own).
+      throw error;
     }
-    this.stmt.insert.run(row);
-    this.stmt.event.run(row.id, 'buffered', JSON.stringify({ hlc: row.hlc }), at);
-    return stored;
+    this.stmt.event.run(id, 'buffered', JSON.stringify({ hlc }), at);
+    return { ok: true, value: stored };
   }
 
   /** Group-commit counters: how many receipts share one transaction on average. */
@@ -252,7 +267,7 @@ export class ReceiptBuffer {
     return this.db.transaction(() => {
       const before = this.mustGet(id);
       const after = this.transition(id, 'dead', { last_error: reason }, { reason });
-      this.db.prepare('INSERT INTO dead_letters (receipt_id, reason, previous_status, retry_count, moved_at) VALUES (?, ?, ?, ?, ?)')
+      stmt(this.db, 'INSERT INTO dead_letters (receipt_id, reason, previous_status, retry_count, moved_at) VALUES (?, ?, ?, ?, ?)')
         .run(id, reason, before.status, before.retryCount, this.iso());
       return after;
     })();
@@ -261,7 +276,7 @@ export class ReceiptBuffer {
   /** Counts a failed attempt (upload or print); returns the new retry count. */
   incrementRetry(id: string, error: string): number {
     return this.db.transaction(() => {
-      const r = this.db.prepare(`UPDATE receipts SET retry_count = retry_count + 1, last_error = ?, updated_at = ? WHERE id = ?`)
+      const r = stmt(this.db, `UPDATE receipts SET retry_count = retry_count + 1, last_error = ?, updated_at = ? WHERE id = ?`)
         .run(error, this.iso(), id);
       if (r.changes === 0) throw new BufferError('not_found', `no receipt ${id}`);
       this.stmt.event.run(id, 'retry', JSON.stringify({ error }), this.iso());
@@ -270,27 +285,27 @@ export class ReceiptBuffer {
   }
 
   deadLetters(): { receiptId: string; reason: string; previousStatus: ReceiptStatus; retryCount: number; movedAt: string }[] {
-    return (this.db.prepare('SELECT * FROM dead_letters ORDER BY moved_at').all() as Record<string, unknown>[]).map((r) => ({
+    return (stmt(this.db, 'SELECT * FROM dead_letters ORDER BY moved_at').all() as Record<string, unknown>[]).map((r) => ({
       receiptId: r.receipt_id as string, reason: r.reason as string, previousStatus: r.previous_status as ReceiptStatus,
       retryCount: r.retry_count as number, movedAt: r.moved_at as string,
     }));
   }
 
   events(id: string): { seq: number; event: string; detail: unknown; at: string }[] {
-    return (this.db.prepare('SELECT * FROM receipt_events WHERE receipt_id = ? ORDER BY seq').all(id) as Record<string, unknown>[])
+    return (stmt(this.db, 'SELECT * FROM receipt_events WHERE receipt_id = ? ORDER BY seq').all(id) as Record<string, unknown>[])
       .map((r) => ({ seq: r.seq as number, event: r.event as string, detail: r.detail ? JSON.parse(r.detail as string) : null, at: r.at as string }));
   }
 
   status(): BufferStatus {
     const by = Object.fromEntries(RECEIPT_STATUSES.map((s) => [s, 0])) as Record<ReceiptStatus, number>;
-    for (const r of this.db.prepare('SELECT status, COUNT(*) AS n FROM receipts GROUP BY status').all() as { status: ReceiptStatus; n: number }[]) {
+    for (const r of stmt(this.db, 'SELECT status, COUNT(*) AS n FROM receipts GROUP BY status').all() as { status: ReceiptStatus; n: number }[]) {
       by[r.status] = r.n;
     }
     const queued = QUEUED_STATUSES.reduce((s, st) => s + by[st], 0);
-    const oldest = this.db.prepare(`SELECT hlc, created_at FROM receipts WHERE status IN (${inList(QUEUED_STATUSES)}) ORDER BY hlc LIMIT 1`)
+    const oldest = stmt(this.db, `SELECT hlc, created_at FROM receipts WHERE status IN (${inList(QUEUED_STATUSES)}) ORDER BY hlc LIMIT 1`)
       .get() as { hlc: string; created_at: string } | undefined;
-    const lastSync = this.db.prepare('SELECT MAX(synced_at) AS t FROM receipts').get() as { t: string | null };
-    const dlq = this.db.prepare('SELECT COUNT(*) AS n FROM dead_letters').get() as { n: number };
+    const lastSync = stmt(this.db, 'SELECT MAX(synced_at) AS t FROM receipts').get() as { t: string | null };
+    const dlq = stmt(this.db, 'SELECT COUNT(*) AS n FROM dead_letters').get() as { n: number };
     return {
       total_capacity: this.capacity,
       current_queued: queued,
@@ -308,21 +323,21 @@ export class ReceiptBuffer {
 
   /** Something an operator must see until acknowledged (e.g. a corrupt database set aside). */
   recordIncident(kind: string, detail: Record<string, unknown>): void {
-    this.db.prepare('INSERT INTO incidents (kind, detail, at) VALUES (?, ?, ?)').run(kind, JSON.stringify(detail), this.iso());
+    stmt(this.db, 'INSERT INTO incidents (kind, detail, at) VALUES (?, ?, ?)').run(kind, JSON.stringify(detail), this.iso());
   }
 
   openIncidents(): { id: number; kind: string; detail: Record<string, unknown>; at: string }[] {
-    return (this.db.prepare('SELECT * FROM incidents WHERE acknowledged_at IS NULL ORDER BY id').all() as Record<string, unknown>[])
+    return (stmt(this.db, 'SELECT * FROM incidents WHERE acknowledged_at IS NULL ORDER BY id').all() as Record<string, unknown>[])
       .map((r) => ({ id: r.id as number, kind: r.kind as string, detail: JSON.parse(r.detail as string) as Record<string, unknown>, at: r.at as string }));
   }
 
   acknowledgeIncident(id: number): boolean {
-    return this.db.prepare('UPDATE incidents SET acknowledged_at = ? WHERE id = ? AND acknowledged_at IS NULL').run(this.iso(), id).changes === 1;
+    return stmt(this.db, 'UPDATE incidents SET acknowledged_at = ? WHERE id = ? AND acknowledged_at IS NULL').run(this.iso(), id).changes === 1;
   }
 
   /** A real write (and fsync) for /health: proves the database file is writable now. */
   writeProbe(): void {
-    this.db.prepare('INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at').run(this.iso());
+    stmt(this.db, 'INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at').run(this.iso());
   }
 
   /** Writes the group-commit queue, then copies the WAL into the database and truncates it. */
@@ -360,7 +375,7 @@ export class ReceiptBuffer {
         saveHighWaterMark(this.db, this.clock.peek());
       }
       const sets = Object.keys(fields).map((k) => `${k} = @${k}`).join(', ');
-      this.db.prepare(`UPDATE receipts SET status = @status, updated_at = @updated_at${sets ? `, ${sets}` : ''} WHERE id = @id`)
+      stmt(this.db, `UPDATE receipts SET status = @status, updated_at = @updated_at${sets ? `, ${sets}` : ''} WHERE id = @id`)
         .run({ ...fields, status: to, updated_at: this.iso(), id });
       this.stmt.event.run(id, to, JSON.stringify(detail ?? null), this.iso());
       const after = this.mustGet(id);

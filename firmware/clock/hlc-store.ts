@@ -1,7 +1,7 @@
 // The clock's high-water mark lives in the box database, written in the same transaction as
 // the receipts it stamped, so a power cut can never leave a stored receipt newer than the
 // mark. After a restart with the wall clock behind (no RTC), the clock resumes above it.
-import type { Db } from '../../shared/db.js';
+import { stmt, type Db } from '../../shared/db.js';
 import { compareHlc, parseHlc } from './hlc.js';
 
 export const CLOCK_MIGRATION_SQL = `CREATE TABLE clock_state (
@@ -10,7 +10,7 @@ export const CLOCK_MIGRATION_SQL = `CREATE TABLE clock_state (
   updated_at TEXT NOT NULL)`;
 
 export function loadHighWaterMark(db: Db): string | null {
-  const row = db.prepare('SELECT high_water_mark AS h FROM clock_state WHERE id = 1').get() as { h: string } | undefined;
+  const row = stmt(db, 'SELECT high_water_mark AS h FROM clock_state WHERE id = 1').get() as { h: string } | undefined;
   return row?.h ?? null;
 }
 
@@ -18,7 +18,7 @@ export function loadHighWaterMark(db: Db): string | null {
 export function saveHighWaterMark(db: Db, ts: string): void {
   const current = loadHighWaterMark(db);
   if (current !== null && compareHlc(parseHlc(current), parseHlc(ts)) >= 0) return;
-  db.prepare(`INSERT INTO clock_state (id, high_water_mark, updated_at) VALUES (1, ?, ?)
+  stmt(db, `INSERT INTO clock_state (id, high_water_mark, updated_at) VALUES (1, ?, ?)
     ON CONFLICT(id) DO UPDATE SET high_water_mark = excluded.high_water_mark, updated_at = excluded.updated_at`)
     .run(ts, new Date().toISOString());
 }

@@ -1,7 +1,7 @@
 // npm run bench:accept — (a) raw better-sqlite3 durable single-row inserts (WAL,
 // synchronous=FULL, one transaction each) and (b) receipts accepted through the LAN API end
 // to end with concurrent clients, on the same disk, in one run. Ends with one JSON line.
-// Options (env): BENCH_RAW_N (2000), BENCH_API_N (3000), BENCH_CONCURRENCY (8: more POS terminals than a store has), BENCH_DIR.
+// Options (env): BENCH_CPU_PROF (dir), BENCH_RAW_N (2000), BENCH_API_N (3000), BENCH_CONCURRENCY (8: more POS terminals than a store has), BENCH_DIR.
 import { fork } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -48,13 +48,20 @@ console.log(`raw (before API run): ${round(rawBefore, 0)} inserts/s`);
 
 // (b) API end to end: a real box on 127.0.0.1, clients in another process.
 const token = 'bench-pos-token-0123456789';
+// BENCH_CPU_PROF=dir also writes the client process's V8 CPU profile there (run the parent
+// with `node --cpu-prof --cpu-prof-dir=dir --import tsx` for the box's own).
+const profileArgs = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
 const box = new Box(loadBoxConfig({ env: {}, overrides: { dataDir: join(dir, 'box'), logLevel: 'silent', api: { port: 0, posTokens: [token] } } }), { log: silentLogger() });
 const url = await box.start();
-const child = fork(join(import.meta.dirname, 'accept-clients.ts'), [url, token, String(API_N), String(CONC)], { execArgv: ['--import', 'tsx'] });
-const result = await new Promise<{ latencies: number[]; seconds: number }>((res, rej) => {
-  child.once('message', (m) => res(m as { latencies: number[]; seconds: number }));
+const child = fork(join(import.meta.dirname, 'accept-clients.ts'), [url, token, String(API_N), String(CONC)], { execArgv: ['--import', 'tsx', ...profileArgs] });
+const boxCpu0 = process.cpuUsage();
+const result = await new Promise<{ latencies: number[]; seconds: number; clientCpuMsPerRequest: number }>((res, rej) => {
+  child.once('message', (m) => res(m as { latencies: number[]; seconds: number; clientCpuMsPerRequest: number }));
   child.once('exit', (code) => code !== 0 && rej(new Error(`client process exited ${code}`)));
 });
+const boxCpu = process.cpuUsage(boxCpu0);
+// Includes the warm-up requests: an upper bound on the box's CPU per receipt.
+const boxCpuMsPerRequest = (boxCpu.user + boxCpu.system) / 1000 / result.latencies.length;
 const stored = box.buffer.status().current_queued;
 const gc = box.buffer.groupCommitStats;
 const meanBatch = gc.items / Math.max(1, gc.batches);
@@ -68,6 +75,7 @@ console.log(`raw:  ${round(rawRate, 0)} inserts/s  p50 ${round(percentile(rawLat
 const apiLat = result.latencies.sort((a, b) => a - b);
 const apiRate = apiLat.length / result.seconds;
 console.log(`api:  ${round(apiRate, 0)} receipts/s  p50 ${round(percentile(apiLat, 50))} ms  p95 ${round(percentile(apiLat, 95))} ms  p99 ${round(percentile(apiLat, 99))} ms  (stored ${stored}, mean group commit ${round(meanBatch, 1)} receipts)`);
+console.log(`cpu per receipt: box ${round(boxCpuMsPerRequest, 3)} ms, load generator ${round(result.clientCpuMsPerRequest, 3)} ms (both on these ${facts.cores} cores)`);
 const ratio = apiRate / rawRate;
 const ok = ratio >= 0.5 && percentile(apiLat, 95) <= 10;
 console.log(`ratio api/raw ${round(ratio, 3)}; target ratio >= 0.5 and p95 <= 10 ms: ${ok ? 'MET' : 'NOT MET'}`);
@@ -76,5 +84,5 @@ console.log(JSON.stringify({
   raw_inserts_per_s: round(rawRate, 1), raw_p50_ms: round(percentile(rawLat, 50), 3), raw_p95_ms: round(percentile(rawLat, 95), 3),
   raw_p99_ms: round(percentile(rawLat, 99), 3), api_receipts_per_s: round(apiRate, 1), api_p50_ms: round(percentile(apiLat, 50), 3),
   api_p95_ms: round(percentile(apiLat, 95), 3), api_p99_ms: round(percentile(apiLat, 99), 3), ratio: round(ratio, 3),
-  target_met: ok, raw_n: rawDone, raw_before_per_s: round(rawBefore, 1), raw_after_per_s: round(rawAfter, 1), api_n: apiLat.length, concurrency: CONC, stored, mean_batch: round(meanBatch, 1), cpu: facts.cpu, cores: facts.cores, node: facts.node, loadavg_1m: facts.loadavg_1m,
+  target_met: ok, raw_n: rawDone, raw_before_per_s: round(rawBefore, 1), raw_after_per_s: round(rawAfter, 1), api_n: apiLat.length, concurrency: CONC, stored, mean_batch: round(meanBatch, 1), box_cpu_ms_per_receipt: round(boxCpuMsPerRequest, 3), client_cpu_ms_per_receipt: round(result.clientCpuMsPerRequest, 3), cpu: facts.cpu, cores: facts.cores, node: facts.node, loadavg_1m: facts.loadavg_1m,
 }));

@@ -143,6 +143,28 @@ describe('receipt buffer', () => {
     expect(buf.status().current_queued).toBe(200);
   });
 
+  it('counts receipts another connection wrote against the capacity (the in-memory count is re-read)', () => {
+    const clock2 = new HybridLogicalClock({ node: 'box02', wallClock: () => wallMs });
+    const small = new ReceiptBuffer(openDatabase(file), { clock: clock2, capacity: 3 });
+    const other = new ReceiptBuffer(openDatabase(file), { clock: new HybridLogicalClock({ node: 'box03', wallClock: () => wallMs }), capacity: 200 });
+    small.insert(req('a'));
+    other.insert(req('b'));
+    other.insert(req('c'));
+    expect(small.queuedCount).toBe(1); // not yet re-read: only its own insert
+    expect(() => small.insert(req('d'))).toThrow(expect.objectContaining({ code: 'full' }));
+    expect(small.queuedCount).toBe(3);
+    other.markSynced(other.getByIdempotencyKey('b')!.id, '2026-11-25T12:00:00Z');
+    expect(small.insert(req('d')).idempotencyKey).toBe('d');
+    small.db.close();
+    other.db.close();
+  });
+
+  it('gives receipts time-ordered UUIDv7 ids (consecutive sales share index pages)', () => {
+    const ids = ['a', 'b', 'c'].map((k) => buf.insert(req(k)).id);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect([...ids].sort()).toEqual(ids);
+  });
+
   it('keeps acknowledged receipts and the clock mark when the process dies without closing', () => {
     const last = buf.insert(req('a'));
     // A second connection sees exactly what a restart after kill -9 sees: only committed data.
