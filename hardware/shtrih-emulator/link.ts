@@ -32,6 +32,13 @@ export class DeviceLink {
   readonly stats = { deviceMs: 0, bytesIn: 0, bytesOut: 0, frames: 0, actualMs: 0 };
   /** When the frame being executed arrived (for actualMs: real time to the reply's last byte). */
   private frameAt = 0;
+  /**
+   * How far the device's real time is behind its model (ms, never below zero). Node timers
+   * fire 1-2 ms late, more on a busy machine, and a real device does not: every late timer adds
+   * to it, and the next execution wait (FN write, printing) is shortened by it, so the device
+   * keeps its modeled pace over a receipt. Sends are never shortened, so bytes keep their order.
+   */
+  private behindMs = 0;
 
   constructor(private line: SerialLine, private readonly device: ShtrihDevice, private readonly faults: Faults, private readonly opts: LinkOptions) {
     line.onData((b) => this.onBytes(b));
@@ -45,6 +52,7 @@ export class DeviceLink {
   }
 
   reset(): void {
+    this.behindMs = 0;
     this.state = 'idle';
     this.rx = [];
     this.clearTimers();
@@ -64,17 +72,29 @@ export class DeviceLink {
   private send(bytes: Buffer, onWritten?: () => void): void {
     this.stats.bytesOut += bytes.length;
     this.stats.deviceMs += this.lineMs(bytes.length);
-    const now = Date.now();
+    const now = performance.now();
     const start = Math.max(now, this.lineFreeAt);
     this.lineFreeAt = start + (bytes.length * 10 * 1000) / this.opts.baudRate;
-    const delay = Math.floor(this.lineFreeAt - now);
     const line = this.line;
-    const go = () => {
+    this.at(this.lineFreeAt, () => {
       onWritten?.();
       if (line.isOpen) line.write(bytes).catch(() => undefined);
-    };
-    if (delay >= 1) setTimeout(go, delay);
-    else go();
+    });
+  }
+
+  /** Runs `fn` at the modeled time `due` (performance.now() clock), recording any lateness. */
+  private at(due: number, fn: () => void): void {
+    const wait = due - performance.now();
+    if (wait < 1) {
+      // Sub-millisecond waits run now: slightly ahead of the model, which pays back lateness.
+      this.behindMs = Math.max(0, this.behindMs - Math.max(0, wait));
+      fn();
+      return;
+    }
+    setTimeout(() => {
+      this.behindMs += performance.now() - due;
+      fn();
+    }, Math.floor(wait));
   }
 
   private onBytes(chunk: Buffer): void {
@@ -182,11 +202,16 @@ export class DeviceLink {
     const ackAndRun = () => {
       if (this.faults.lostAcks > 0) this.faults.lostAcks--;
       else this.send(Buffer.from([ACK]));
-      if (delay > 0) setTimeout(run, delay);
-      else run();
+      if (delay <= 0) {
+        run();
+        return;
+      }
+      // The execution wait pays back lateness the device has built up (never below zero).
+      const pay = Math.min(delay, Math.max(0, this.behindMs));
+      this.behindMs -= pay;
+      this.at(performance.now() + delay - pay, run);
     };
-    if (inMs >= 1) setTimeout(ackAndRun, inMs);
-    else ackAndRun();
+    this.at(this.frameAt + inMs, ackAndRun);
   }
 
   private sendReply(): void {
