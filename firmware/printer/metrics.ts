@@ -16,7 +16,7 @@ export function registerPrinterMetrics(registry: Registry, printer: PrinterServi
   });
   const stats = printer.transport.stats;
   new Gauge({
-    name: 'box_printer_line_events', help: 'Serial line events since start: commands, naks, rereads, stray_bytes, enq_timeouts',
+    name: 'box_printer_line_events', help: 'Serial line events since start: commands, naks, rereads, stray_bytes, enq_timeouts, enq_skipped (frames sent without ENQ after a clean exchange)',
     labelNames: ['event'] as const, registers: [registry],
     collect() {
       this.set({ event: 'commands' }, stats.commands);
@@ -24,6 +24,7 @@ export function registerPrinterMetrics(registry: Registry, printer: PrinterServi
       this.set({ event: 'rereads' }, stats.rereads);
       this.set({ event: 'stray_bytes' }, stats.strayBytes);
       this.set({ event: 'enq_timeouts' }, stats.enqTimeouts);
+      this.set({ event: 'enq_skipped' }, stats.enqSkipped);
     },
   });
   const results = new Counter({

@@ -3,7 +3,16 @@
 // LRC or silence, stray bytes skipped. The one distinction that matters to callers: did the
 // printer possibly execute the command (UncertainOutcomeError) or certainly not
 // (PrinterUnavailableError)?
+//
+// ENQ first is the spec's recommended host start, and we send it whenever the link's state is
+// not known. Right after an exchange that ended cleanly (we ACKed the reply to our command and
+// nothing else arrived since) the device is waiting for STX (spec App. 2, RX_STX), so the next
+// frame goes out at once: one round trip fewer per command. Any doubt (no ACK to the frame, a
+// stray byte, a reopened line, an error) puts the ENQ back. Commands that make or print a
+// document (closes, reports, shift open) always start with ENQ: an unanswered ENQ proves the
+// command was never sent, which an unanswered frame cannot.
 import { ACK, ENQ, NAK, STX, cmdName, decodeFrame, encodeFrame, type Frame } from './codec/frame.js';
+import { CMD } from './codec/commands.js';
 import { PrinterUnavailableError, UncertainOutcomeError } from './errors.js';
 import type { SerialLine } from './serial-line.js';
 import type { Logger } from '../../shared/logger.js';
@@ -24,6 +33,13 @@ export interface TransportTimings {
 export const DEFAULT_TIMINGS: TransportTimings = { byteTimeoutMs: 100, ackTimeoutMs: 1000, maxEnqAttempts: 3, maxRetries: 10, replyPollMs: 1000 };
 
 class LineClosed extends Error {}
+
+/** Queries: running one changes nothing on the device, so "maybe executed" is no risk. */
+const READ_ONLY = new Set<number>([CMD.shortStatus, CMD.status, CMD.fnStatus, CMD.fnNumber, CMD.fnExpiry, CMD.findFd,
+  CMD.exchangeStatus, CMD.fdAsTlv, CMD.readTlv, CMD.unconfirmed, CMD.shiftParams]);
+/** May go out without ENQ after a clean exchange: queries, and adding an item to an open
+ * receipt (not fiscal; a failed receipt is cancelled whatever happened to the item). */
+const FAST_START = new Set<number>([...READ_ONLY, CMD.operationV2]);
 
 /** Bytes in arrival order with one waiting reader at a time. */
 class Inbox {
@@ -51,6 +67,9 @@ class Inbox {
   /** Puts a byte back at the front (a reply's STX read where an ACK was expected). */
   unshift(b: number): void {
     this.bytes.unshift(b);
+  }
+  get size(): number {
+    return this.bytes.length;
   }
   clear(): number {
     const n = this.bytes.length;
@@ -81,12 +100,14 @@ class Inbox {
 
 type ReadResult = { kind: 'frame'; frame: Frame } | { kind: 'timeout' } | { kind: 'bad' };
 
-export interface TransportStats { commands: number; naks: number; rereads: number; strayBytes: number; enqTimeouts: number }
+export interface TransportStats { commands: number; naks: number; rereads: number; strayBytes: number; enqTimeouts: number; enqSkipped: number }
 
 export class Transport {
   private readonly inbox = new Inbox();
   private tail: Promise<unknown> = Promise.resolve();
-  readonly stats: TransportStats = { commands: 0, naks: 0, rereads: 0, strayBytes: 0, enqTimeouts: 0 };
+  readonly stats: TransportStats = { commands: 0, naks: 0, rereads: 0, strayBytes: 0, enqTimeouts: 0, enqSkipped: 0 };
+  /** The last exchange ended cleanly: the device waits for STX, no ENQ needed. */
+  private clean = false;
 
   constructor(private readonly line: SerialLine, private readonly log: Logger, private readonly t: TransportTimings = DEFAULT_TIMINGS) {
     line.onData((b) => this.inbox.push(b));
@@ -95,6 +116,7 @@ export class Transport {
 
   /** Call after the line was (re)opened. */
   lineOpened(): void {
+    this.clean = false;
     this.inbox.reopen();
   }
 
@@ -114,7 +136,7 @@ export class Transport {
       return await this.run(cmd, frame, replyTimeoutMs, (v) => (sent = v));
     } catch (err) {
       if (err instanceof LineClosed) {
-        throw sent
+        throw sent && !READ_ONLY.has(cmd)
           ? new UncertainOutcomeError(`line closed after ${cmdName(cmd)} was sent`, cmd)
           : new PrinterUnavailableError(`printer line ${this.line.path} closed`);
       }
@@ -129,16 +151,26 @@ export class Transport {
     let resends = 0;
     let rereads = 0;
     let silentEnqs = 0;
+    let skipEnq = this.clean && this.inbox.size === 0 && FAST_START.has(cmd);
+    this.clean = false;
     const fail = (why: string): never => {
-      if (sent) throw new UncertainOutcomeError(`${cmdName(cmd)}: ${why} after the command was sent`, cmd);
+      if (sent && !READ_ONLY.has(cmd)) throw new UncertainOutcomeError(`${cmdName(cmd)}: ${why} after the command was sent`, cmd);
       throw new PrinterUnavailableError(`${cmdName(cmd)}: ${why}`);
     };
     for (;;) {
       if (Date.now() > deadline) fail('timed out');
       // Whatever is still in the input is from an earlier step (late NAKs, noise): stale.
       this.stats.strayBytes += this.inbox.clear();
-      await this.put(Buffer.from([ENQ]));
-      const b = await this.inbox.read(Math.max(1, Math.min(this.t.ackTimeoutMs, deadline - Date.now())));
+      let b: number | null;
+      if (skipEnq) {
+        // As if the device had answered NAK ("ready for a frame"): it did, implicitly.
+        skipEnq = false;
+        this.stats.enqSkipped++;
+        b = NAK;
+      } else {
+        await this.put(Buffer.from([ENQ]));
+        b = await this.inbox.read(Math.max(1, Math.min(this.t.ackTimeoutMs, deadline - Date.now())));
+      }
       if (b === null) {
         this.stats.enqTimeouts++;
         if (++silentEnqs >= this.t.maxEnqAttempts) fail('no answer to ENQ');
@@ -189,6 +221,7 @@ export class Transport {
           this.log.warn({ want: cmdName(cmd), got: cmdName(r.frame.cmd) }, 'reply to another command ignored');
           continue;
         }
+        this.clean = true;
         return r.frame;
       }
       if (r.kind === 'bad') {

@@ -91,10 +91,12 @@ export class DeviceLink {
       fn();
       return;
     }
+    // Rounded up: a timer must not fire before the modeled time (Node may fire a floor()ed one
+    // early); the rounding, like any lateness, is paid back in the next execution wait.
     setTimeout(() => {
-      this.behindMs += performance.now() - due;
+      this.behindMs += Math.max(0, performance.now() - due);
       fn();
-    }, Math.floor(wait));
+    }, Math.ceil(wait));
   }
 
   private onBytes(chunk: Buffer): void {
@@ -232,7 +234,7 @@ export class DeviceLink {
     // Real time the device took for this command, late timers of a busy machine included.
     const at = this.frameAt;
     this.frameAt = 0;
-    this.send(out, at ? () => (this.stats.actualMs += performance.now() - at + this.lineMs(out.length)) : undefined);
+    this.send(out, at ? () => (this.stats.actualMs += performance.now() - at) : undefined);
     if (this.confirmTimer) clearTimeout(this.confirmTimer);
     this.confirmTimer = setTimeout(() => {
       this.confirmTimer = null;

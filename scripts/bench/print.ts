@@ -16,6 +16,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../shared/logger.js';
 import { openDatabase } from '../../shared/db.js';
+import { SerialPort } from 'serialport';
+import { PtyPair } from '../../hardware/shtrih-emulator/pty.js';
 import { machineFacts, percentile, round } from './machine-facts.js';
 import type { PostResult } from './http-post.js';
 
@@ -44,6 +46,31 @@ function rawWriteP50(n: number): number {
   return percentile(lat.sort((a, b) => a - b), 50);
 }
 const rawBefore = rawWriteP50(100);
+
+// The wire's round trip (socat PTY + node-serialport on both ends, echo in another process):
+// what each handshake costs before the box or the emulator do anything.
+async function ptyRoundTrips(n: number): Promise<number[]> {
+  const pair = new PtyPair(join(dir, 'echo-a'), join(dir, 'echo-b'));
+  await pair.start();
+  const echo = fork(fileURLToPath(new URL('./pty-echo.ts', import.meta.url)), [join(dir, 'echo-a')], { execArgv: ['--import', 'tsx'] });
+  await new Promise((r) => echo.once('message', r));
+  const port = new SerialPort({ path: join(dir, 'echo-b'), baudRate: 115200, autoOpen: false, hupcl: false });
+  await new Promise<void>((res, rej) => port.open((e) => (e ? rej(e) : res())));
+  const rtt: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await new Promise<void>((res) => {
+      port.once('data', () => res());
+      port.write(Buffer.from([0x05]));
+    });
+    rtt.push(performance.now() - t);
+  }
+  await new Promise<void>((r) => port.close(() => r()));
+  echo.disconnect();
+  await pair.stop();
+  return rtt.sort((a, b) => a - b);
+}
+const wire = await ptyRoundTrips(500);
 
 // The emulator runs in its own process, as the real printer is its own device: its CPU time
 // is not the box's. Its own time per receipt is read from its control channel.
@@ -84,6 +111,8 @@ const lat: number[] = [];
 const emuMs: number[] = [];
 const over: number[] = [];
 const actual: number[] = [];
+const tstats = box.printer!.transport.stats;
+const cmd0 = { commands: tstats.commands, enqSkipped: tstats.enqSkipped };
 for (let i = 0; i < N; i++) {
   const before = (await emuState()).link;
   const dt = await sale(i);
@@ -94,6 +123,9 @@ for (let i = 0; i < N; i++) {
   emuMs.push(de);
   over.push(dt - de);
 }
+// Wire round trips per receipt: frame/ACK and reply/ACK per command, plus ENQ/NAK where sent.
+const commands = tstats.commands - cmd0.commands;
+const roundTripsPerReceipt = (2 * commands + (commands - (tstats.enqSkipped - cmd0.enqSkipped))) / N;
 // Sequential: throughput from the receipts themselves (the stats reads in between excluded).
 const seconds = lat.reduce((a, b) => a + b, 0) / 1000;
 pos.disconnect();
@@ -113,7 +145,10 @@ const A = sorted(actual);
 console.log(`overhead with the emulator's real elapsed time (its late timers on a busy machine excluded): p50 ${round(percentile(A, 50))}, p95 ${round(percentile(A, 95))}`);
 console.log(`print-buffer-full refusals (50h): ${busyRefusals}; slowest receipts (total / emulator ms): ${lat.map((l, i) => [l, emuMs[i] ?? 0] as const).sort((a, b) => b[0] - a[0]).slice(0, 5).map(([l, e]) => `${round(l, 0)}/${round(e, 0)}`).join(', ')}`);
 console.log(`durable write on this disk, p50: ${round(rawBefore)} ms before, ${round(rawAfter)} ms after (3 per printed sale)`);
+const wireP50 = percentile(wire, 50);
+const wirePerReceipt = roundTripsPerReceipt * wireP50;
+console.log(`the wire alone (socat PTY + node-serialport both ends, 1-byte echo in another process): round trip p50 ${round(wireP50, 3)} ms, p95 ${round(percentile(wire, 95), 3)} ms, p99 ${round(percentile(wire, 99), 3)} ms; ${round(roundTripsPerReceipt, 1)} round trips per receipt = ${round(wirePerReceipt)} ms of the overhead at p50 (box itself: overhead p50 ${round(percentile(O, 50) - wirePerReceipt)} ms)`);
 console.log(JSON.stringify({
   n: N, p50_ms: round(percentile(L, 50)), p95_ms: round(percentile(L, 95)), emulator_p95_ms: round(percentile(E, 95)),
-  overhead_p95_ms: round(percentile(O, 95)), overhead_p50_ms: round(percentile(O, 50)), overhead_vs_actual_p95_ms: round(percentile(A, 95)), receipts_per_s: round(N / seconds, 2), durable_write_p50_ms: round((rawBefore + rawAfter) / 2), fn_doc_ms: FN_DOC_MS, print_line_ms: PRINT_LINE_MS,
+  overhead_p95_ms: round(percentile(O, 95)), overhead_p50_ms: round(percentile(O, 50)), overhead_vs_actual_p95_ms: round(percentile(A, 95)), receipts_per_s: round(N / seconds, 2), wire_rtt_p50_ms: round(wireP50, 3), wire_rtt_p95_ms: round(percentile(wire, 95), 3), wire_round_trips_per_receipt: round(roundTripsPerReceipt, 1), overhead_p50_minus_wire_ms: round(percentile(O, 50) - wirePerReceipt), durable_write_p50_ms: round((rawBefore + rawAfter) / 2), fn_doc_ms: FN_DOC_MS, print_line_ms: PRINT_LINE_MS,
 }));

@@ -16,13 +16,13 @@ afterEach(async () => {
 /** Makes the next timer the emulator's link schedules fire `lateMs` late. */
 function delayNextLinkTimer(lateMs: number): { fired: () => boolean } {
   let done = false;
-  globalThis.setTimeout = ((fn: () => void, ms?: number, ...rest: unknown[]) => {
+  globalThis.setTimeout = ((fn: () => void, ms?: number) => {
     if (!done && (ms ?? 0) >= 1 && /DeviceLink\.at \(/.test(new Error().stack ?? '')) {
       done = true;
       globalThis.setTimeout = realSetTimeout;
-      return realSetTimeout(fn, (ms ?? 0) + lateMs, ...rest);
+      return realSetTimeout(fn, (ms ?? 0) + lateMs);
     }
-    return realSetTimeout(fn, ms, ...rest);
+    return realSetTimeout(fn, ms);
   }) as typeof setTimeout;
   return { fired: () => done };
 }
