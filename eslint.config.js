@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'build/**', 'coverage/**', 'image/out/**', '**/*.d.ts'] },
+  { ignores: ['node_modules/**', '.tmp/**', 'dist/**', 'build/**', 'coverage/**', 'image/out/**', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
