@@ -5,7 +5,7 @@
 //   koa   - Koa + @koa/bodyparser + @koa/router around the same call
 //   box   - the real box (auth, metrics, problem+json, sales gate, every route)
 // Rounds alternate so a drifting machine affects all three alike. Ends with one JSON line.
-// Options (env): BENCH_API_N (3000), BENCH_CONCURRENCY (8), BENCH_ROUNDS (2).
+// Options (env): BENCH_API_N (3000), BENCH_CONCURRENCY (8), BENCH_ROUNDS (3).
 import { fork } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -26,7 +26,7 @@ import { machineFacts, percentile, round } from './machine-facts.js';
 
 const N = Number(process.env.BENCH_API_N ?? 3000);
 const CONC = Number(process.env.BENCH_CONCURRENCY ?? 8);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const dir = resolve('.tmp/bench-accept-ceiling');
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
