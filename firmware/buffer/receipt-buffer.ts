@@ -26,6 +26,12 @@ export interface InsertRequest {
   receipt: Receipt;
   /** Builds the response stored for idempotent replay, from the row as inserted. */
   response?: (r: StoredReceipt) => StoredResponse;
+  /**
+   * The caller commits this receipt again with a full fsync before anyone is told it is
+   * stored (see Fiscaliser.syncsBeforeAnswer), so this insert may skip its fsync. A batch
+   * skips it only if every receipt in it may.
+   */
+  deferSync?: boolean;
 }
 
 export type FillState = 'ok' | 'warning' | 'full';
@@ -127,6 +133,17 @@ export class ReceiptBuffer {
   }
 
   private insertMany(reqs: InsertRequest[]): Outcome<StoredReceipt>[] {
+    // synchronous=NORMAL in WAL mode: written and consistent, flushed by the next FULL commit.
+    const deferred = reqs.length > 0 && reqs.every((r) => r.deferSync === true);
+    if (deferred) stmt(this.db, 'PRAGMA synchronous = NORMAL').run();
+    try {
+      return this.insertManyNow(reqs);
+    } finally {
+      if (deferred) stmt(this.db, 'PRAGMA synchronous = FULL').run();
+    }
+  }
+
+  private insertManyNow(reqs: InsertRequest[]): Outcome<StoredReceipt>[] {
     const result = this.db.transaction(() => {
       // Capacity is checked inside the writing transaction, so concurrent sales can never
       // push the buffer past it; nothing stored is ever dropped to make room.
@@ -333,6 +350,14 @@ export class ReceiptBuffer {
 
   acknowledgeIncident(id: number): boolean {
     return stmt(this.db, 'UPDATE incidents SET acknowledged_at = ? WHERE id = ? AND acknowledged_at IS NULL').run(this.iso(), id).changes === 1;
+  }
+
+  /**
+   * A real write with a full fsync: everything committed before it (a deferred insert
+   * included) is on disk when it returns.
+   */
+  syncNow(): void {
+    this.writeProbe();
   }
 
   /** A real write (and fsync) for /health: proves the database file is writable now. */

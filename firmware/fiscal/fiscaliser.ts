@@ -30,6 +30,13 @@ export interface Fiscaliser {
    * POS retries its key. Without a printer a retry just replays the "buffered" answer.
    */
   readonly printsBufferedOnRetry?: boolean;
+  /**
+   * True when fiscalise() always commits this receipt again with a full fsync before the POS
+   * is answered (the printer: the FN checkpoint before the close, then "printed" or
+   * "print_failed"). The receipt's insert may then skip its own fsync: nothing is
+   * acknowledged before the later commit, and that commit's fsync flushes the insert too.
+   */
+  readonly syncsBeforeAnswer?: boolean;
 }
 
 /** The default while no printer is attached: keeps every receipt buffered. */

@@ -83,6 +83,8 @@ export class PrinterFiscaliser implements Fiscaliser {
   readonly checkpoints: CheckpointStore;
   /** A retry of a receipt still "buffered" prints it (it was caught mid-print). */
   readonly printsBufferedOnRetry = true;
+  /** Every outcome is written with a full fsync (checkpoint, printed, print_failed). */
+  readonly syncsBeforeAnswer = true;
   private settling: Promise<unknown> = Promise.resolve();
   /** Receipts this process is printing right now: their own flow settles them. */
   private readonly inFlight = new Set<string>();

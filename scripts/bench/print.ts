@@ -30,8 +30,8 @@ const token = 'bench-pos-token-0123456789';
 console.log('machine:', JSON.stringify(machineFacts(dir)));
 console.log(`receipts: ${N} sequential via POST /v1/kkt/receipt; emulator on a PTY at 115200 baud, FN write ${FN_DOC_MS} ms, print ${PRINT_LINE_MS} ms/line`);
 
-// The disk's durable-write time, same folder: a printed sale costs three (insert, checkpoint
-// before the close, "printed"), which the box cannot skip without breaking an invariant.
+// The disk's durable-write time, same folder: a printed sale costs two fsyncs (the FN
+// checkpoint before the close, which also flushes the receipt's insert, and "printed").
 function rawWriteP50(n: number): number {
   const db = openDatabase(join(dir, 'raw.db'), { synchronous: 'FULL' });
   db.exec('CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)');
@@ -144,7 +144,7 @@ console.log(`latency ms: p50 ${round(percentile(L, 50))}, p95 ${round(percentile
 const A = sorted(actual);
 console.log(`overhead with the emulator's real elapsed time (its late timers on a busy machine excluded): p50 ${round(percentile(A, 50))}, p95 ${round(percentile(A, 95))}`);
 console.log(`print-buffer-full refusals (50h): ${busyRefusals}; slowest receipts (total / emulator ms): ${lat.map((l, i) => [l, emuMs[i] ?? 0] as const).sort((a, b) => b[0] - a[0]).slice(0, 5).map(([l, e]) => `${round(l, 0)}/${round(e, 0)}`).join(', ')}`);
-console.log(`durable write on this disk, p50: ${round(rawBefore)} ms before, ${round(rawAfter)} ms after (3 per printed sale)`);
+console.log(`durable write on this disk, p50: ${round(rawBefore)} ms before, ${round(rawAfter)} ms after (2 fsyncs per printed sale: the FN checkpoint, then "printed"; the insert rides on the first)`);
 const wireP50 = percentile(wire, 50);
 const wirePerReceipt = roundTripsPerReceipt * wireP50;
 console.log(`the wire alone (socat PTY + node-serialport both ends, 1-byte echo in another process): round trip p50 ${round(wireP50, 3)} ms, p95 ${round(percentile(wire, 95), 3)} ms, p99 ${round(percentile(wire, 99), 3)} ms; ${round(roundTripsPerReceipt, 1)} round trips per receipt = ${round(wirePerReceipt)} ms of the overhead at p50 (box itself: overhead p50 ${round(percentile(O, 50) - wirePerReceipt)} ms)`);

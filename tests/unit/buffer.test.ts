@@ -159,6 +159,24 @@ describe('receipt buffer', () => {
     other.db.close();
   });
 
+  it('skips the fsync only for a batch whose every receipt defers it, and restores FULL after', async () => {
+    const seen: number[] = [];
+    const probe = (k: string, deferSync: boolean) => ({
+      ...req(k), deferSync,
+      response: () => {
+        seen.push(buf.db.pragma('synchronous', { simple: true }) as number);
+        return { status: 201, body: {} };
+      },
+    });
+    await Promise.all([buf.insertBatched(probe('a', true)), buf.insertBatched(probe('b', true))]);
+    expect(seen).toEqual([1, 1]); // NORMAL inside the batch
+    expect(buf.db.pragma('synchronous', { simple: true })).toBe(2); // FULL for every other write
+    seen.length = 0;
+    await Promise.all([buf.insertBatched(probe('c', true)), buf.insertBatched(probe('d', false))]);
+    expect(seen).toEqual([2, 2]);
+    expect(buf.status().current_queued).toBe(4);
+  });
+
   it('gives receipts time-ordered UUIDv7 ids (consecutive sales share index pages)', () => {
     const ids = ['a', 'b', 'c'].map((k) => buf.insert(req(k)).id);
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
