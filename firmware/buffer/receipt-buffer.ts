@@ -1,6 +1,7 @@
 // The box's durable receipt buffer: every acknowledged sale is here before the POS hears
 // "yes" (WAL + synchronous=FULL), stamped with the box's HLC, and moves through the state
-// machine in statuses.ts. Synchronous better-sqlite3 calls: when a method returns, it is on disk.
+// machine in statuses.ts. Synchronous better-sqlite3 calls: when a method returns, it is on disk
+// (the one exception, an insert with deferSync, is flushed by its caller's next FULL commit).
 import { v7 as uuidv7 } from 'uuid';
 import { integrityCheck, migrate, openDatabase, stmt, type Db } from '../../shared/db.js';
 import type { Receipt } from '../../shared/receipt.js';
