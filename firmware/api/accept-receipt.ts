@@ -24,6 +24,8 @@ export interface AcceptOutcome {
   response: StoredResponse;
   receiptId: string;
   replayed: boolean;
+  /** Time spent in the fiscaliser (printer and fiscal drive) for this request, ms. */
+  fiscalMs?: number;
 }
 
 export async function acceptReceipt(deps: AcceptDeps, key: string, body: unknown): Promise<AcceptOutcome> {
@@ -38,7 +40,9 @@ export async function acceptReceipt(deps: AcceptDeps, key: string, body: unknown
       // prints it now. The fiscaliser asks the FN first if a close may have gone through.
       const existing = deps.buffer.get(prior.receiptId);
       if (existing && (existing.status === 'print_failed' || (existing.status === 'buffered' && deps.fiscaliser.printsBufferedOnRetry))) {
-        return { response: await fiscalise(deps, existing), receiptId: existing.id, replayed: false };
+        const t = performance.now();
+        const response = await fiscalise(deps, existing);
+        return { response, receiptId: existing.id, replayed: false, fiscalMs: performance.now() - t };
       }
       return prior;
     }
@@ -78,8 +82,9 @@ export async function acceptReceipt(deps: AcceptDeps, key: string, body: unknown
       throw err;
     }
     deps.log.info({ receipt_id: stored.id, hlc: stored.hlc, pos_id: stored.posId, total: stored.total }, 'receipt buffered');
+    const t = performance.now();
     const response = await fiscalise(deps, stored);
-    return { response, receiptId: stored.id, replayed: false };
+    return { response, receiptId: stored.id, replayed: false, fiscalMs: performance.now() - t };
   } finally {
     release();
   }

@@ -8,6 +8,8 @@ export interface PostResult {
   body: string;
   /** From the first byte written to the last byte of the response read. */
   ms: number;
+  /** The response's Server-Timing header, if any. */
+  serverTiming?: string;
 }
 
 export function keepAliveAgent(sockets: number): Agent {
@@ -23,7 +25,11 @@ export function postJson(agent: Agent, url: URL, token: string, key: string, bod
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - t0 }));
+      res.on('end', () => {
+        const raw = res.headers['server-timing'];
+        const st = Array.isArray(raw) ? raw.join(', ') : raw;
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - t0, ...(st ? { serverTiming: st } : {}) });
+      });
       res.on('error', reject);
     });
     req.on('error', reject);

@@ -48,7 +48,8 @@ function rawWriteP50(n: number): number {
 const rawBefore = rawWriteP50(100);
 
 // The wire's round trip (socat PTY + node-serialport on both ends, echo in another process):
-// what each handshake costs before the box or the emulator do anything.
+// what each handshake costs before the box or the emulator do anything. The box's own share
+// of the overhead comes from its Server-Timing header (box handling vs. fiscalisation).
 async function ptyRoundTrips(n: number): Promise<number[]> {
   const pair = new PtyPair(join(dir, 'echo-a'), join(dir, 'echo-b'));
   await pair.start();
@@ -98,12 +99,18 @@ function post(body: unknown): Promise<PostResult> {
   });
 }
 
-async function sale(i: number): Promise<number> {
+/** `box;dur=X, printer;dur=Y` -> { box: X, printer: Y } */
+function serverTiming(h: string | undefined): { box: number; printer: number } {
+  const get = (name: string) => Number(new RegExp(`${name};dur=([\\d.]+)`).exec(h ?? '')?.[1] ?? NaN);
+  return { box: get('box'), printer: get('printer') };
+}
+
+async function sale(i: number): Promise<{ ms: number; box: number; printer: number }> {
   const price = 1000 + (i % 500);
   const res = await post({ pos_id: 'POS-1', type: i % 5 === 4 ? 'refund' : 'sale', items: [{ name: `Линза ${i}`, qty: 1, price }], payments: [{ method: 'card', amount: price }] });
   const body = JSON.parse(res.body || '{}') as { status: string; fiscal?: { fiscal_sign?: string } };
   if (res.status !== 201 || body.status !== 'printed' || !body.fiscal?.fiscal_sign) throw new Error(`receipt ${i}: ${res.status} ${res.body}`);
-  return res.ms;
+  return { ms: res.ms, ...serverTiming(res.serverTiming) };
 }
 
 for (let i = 0; i < 5; i++) await sale(-1 - i);
@@ -111,21 +118,30 @@ const lat: number[] = [];
 const emuMs: number[] = [];
 const over: number[] = [];
 const actual: number[] = [];
+// Split of the overhead, from the box's Server-Timing: its own handling outside the printer,
+// the HTTP hop and POS client (total - box), the printer path beyond the emulator's own time.
+const boxOwn: number[] = [];
+const httpHop: number[] = [];
+const printerPath: number[] = [];
 const tstats = box.printer!.transport.stats;
 const cmd0 = { commands: tstats.commands, enqSkipped: tstats.enqSkipped };
 for (let i = 0; i < N; i++) {
   const before = (await emuState()).link;
-  const dt = await sale(i);
+  const { ms: dt, box: boxMs, printer: printerMs } = await sale(i);
   const after = await emuState();
   const de = after.link.deviceMs - before.deviceMs;
   actual.push(dt - (after.link.actualMs - before.actualMs));
   lat.push(dt);
   emuMs.push(de);
   over.push(dt - de);
+  boxOwn.push(boxMs - printerMs);
+  httpHop.push(dt - boxMs);
+  printerPath.push(printerMs - de);
 }
-// Wire round trips per receipt: frame/ACK and reply/ACK per command, plus ENQ/NAK where sent.
+// How often per receipt the box waits for the device: the ACK of each frame, each reply, and
+// the answer to each ENQ it sent.
 const commands = tstats.commands - cmd0.commands;
-const roundTripsPerReceipt = (2 * commands + (commands - (tstats.enqSkipped - cmd0.enqSkipped))) / N;
+const waitsPerReceipt = (2 * commands + (commands - (tstats.enqSkipped - cmd0.enqSkipped))) / N;
 // Sequential: throughput from the receipts themselves (the stats reads in between excluded).
 const seconds = lat.reduce((a, b) => a + b, 0) / 1000;
 pos.disconnect();
@@ -145,10 +161,13 @@ const A = sorted(actual);
 console.log(`overhead with the emulator's real elapsed time (its late timers on a busy machine excluded): p50 ${round(percentile(A, 50))}, p95 ${round(percentile(A, 95))}`);
 console.log(`print-buffer-full refusals (50h): ${busyRefusals}; slowest receipts (total / emulator ms): ${lat.map((l, i) => [l, emuMs[i] ?? 0] as const).sort((a, b) => b[0] - a[0]).slice(0, 5).map(([l, e]) => `${round(l, 0)}/${round(e, 0)}`).join(', ')}`);
 console.log(`durable write on this disk, p50: ${round(rawBefore)} ms before, ${round(rawAfter)} ms after (2 fsyncs per printed sale: the FN checkpoint, then "printed"; the insert rides on the first)`);
+const BO = sorted(boxOwn);
+const HH = sorted(httpHop);
+const PP = sorted(printerPath);
+console.log(`overhead split (Server-Timing): the box's own handling outside the printer p50 ${round(percentile(BO, 50))} / p95 ${round(percentile(BO, 95))} ms; HTTP hop + POS client p50 ${round(percentile(HH, 50))} / p95 ${round(percentile(HH, 95))} ms; printer path beyond the emulator (driver, wire, checkpoint) p50 ${round(percentile(PP, 50))} / p95 ${round(percentile(PP, 95))} ms`);
 const wireP50 = percentile(wire, 50);
-const wirePerReceipt = roundTripsPerReceipt * wireP50;
-console.log(`the wire alone (socat PTY + node-serialport both ends, 1-byte echo in another process): round trip p50 ${round(wireP50, 3)} ms, p95 ${round(percentile(wire, 95), 3)} ms, p99 ${round(percentile(wire, 99), 3)} ms; ${round(roundTripsPerReceipt, 1)} round trips per receipt = ${round(wirePerReceipt)} ms of the overhead at p50 (box itself: overhead p50 ${round(percentile(O, 50) - wirePerReceipt)} ms)`);
+console.log(`the wire alone (socat PTY + node-serialport both ends, 1-byte echo in another process): round trip p50 ${round(wireP50, 3)} ms, p95 ${round(percentile(wire, 95), 3)} ms, p99 ${round(percentile(wire, 99), 3)} ms; the box waits for the device ${round(waitsPerReceipt, 1)} times per receipt (frame ACKs, replies, ENQ answers)`);
 console.log(JSON.stringify({
   n: N, p50_ms: round(percentile(L, 50)), p95_ms: round(percentile(L, 95)), emulator_p95_ms: round(percentile(E, 95)),
-  overhead_p95_ms: round(percentile(O, 95)), overhead_p50_ms: round(percentile(O, 50)), overhead_vs_actual_p95_ms: round(percentile(A, 95)), receipts_per_s: round(N / seconds, 2), wire_rtt_p50_ms: round(wireP50, 3), wire_rtt_p95_ms: round(percentile(wire, 95), 3), wire_round_trips_per_receipt: round(roundTripsPerReceipt, 1), overhead_p50_minus_wire_ms: round(percentile(O, 50) - wirePerReceipt), durable_write_p50_ms: round((rawBefore + rawAfter) / 2), fn_doc_ms: FN_DOC_MS, print_line_ms: PRINT_LINE_MS,
+  overhead_p95_ms: round(percentile(O, 95)), overhead_p50_ms: round(percentile(O, 50)), overhead_vs_actual_p95_ms: round(percentile(A, 95)), receipts_per_s: round(N / seconds, 2), box_own_p50_ms: round(percentile(BO, 50)), box_own_p95_ms: round(percentile(BO, 95)), http_hop_p50_ms: round(percentile(HH, 50)), http_hop_p95_ms: round(percentile(HH, 95)), printer_path_p50_ms: round(percentile(PP, 50)), printer_path_p95_ms: round(percentile(PP, 95)), wire_rtt_p50_ms: round(wireP50, 3), wire_rtt_p95_ms: round(percentile(wire, 95), 3), wire_waits_per_receipt: round(waitsPerReceipt, 1), durable_write_p50_ms: round((rawBefore + rawAfter) / 2), fn_doc_ms: FN_DOC_MS, print_line_ms: PRINT_LINE_MS,
 }));

@@ -26,6 +26,11 @@ describe('POST /v1/kkt/receipt with the printer', () => {
     expect(body.fiscal.qr).toBe(`t=${String(body.fiscal.printed_at).replace(/[-:]/g, '').slice(0, 13)}&s=1000.00&fn=${pb.emu.fn.state.fnNumber}&i=${doc.fd}&fp=${doc.fp}&n=1`);
     expect(doc.amount).toBe(100000);
     expect(pb.box.buffer.pending().map((r) => r.id)).toEqual([body.receipt_id]);
+    // Server-Timing: the box's whole handling and, within it, the fiscalisation.
+    const m = /^box;dur=([\d.]+), printer;dur=([\d.]+)$/.exec(res.headers.get('server-timing') ?? '');
+    expect(m).not.toBeNull();
+    expect(Number(m![2])).toBeGreaterThan(0);
+    expect(Number(m![1])).toBeGreaterThanOrEqual(Number(m![2]));
   });
 
   it('prints a refund with calculation sign 2', async () => {

@@ -16,6 +16,7 @@ describe('POST /v1/kkt/receipt', () => {
     const body = await json(res);
     expect(body).toMatchObject({ status: 'buffered', pos_id: 'POS-001', type: 'sale', total: 1000, change: 500, fiscal: null });
     expect(res.headers.get('location')).toBe(`/v1/kkt/receipt/${body.receipt_id as string}`);
+    expect(res.headers.get('server-timing')).toMatch(/^box;dur=[\d.]+, printer;dur=[\d.]+$/);
     const stored = t.box.buffer.get(body.receipt_id as string);
     expect(stored).toMatchObject({ status: 'buffered', total: 100000, hlc: body.hlc });
     const view = await json(await t.get(`/v1/kkt/receipt/${body.receipt_id as string}`));

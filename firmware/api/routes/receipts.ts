@@ -10,6 +10,7 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 export function receiptRoutes(router: Router, deps: AcceptDeps & { onOutcome?: (o: string) => void; gate?: SalesGate }): void {
   router.post('/v1/kkt/receipt', async (ctx) => {
+    const t0 = performance.now();
     let outcome;
     try {
       if (!ctx.is('application/json')) {
@@ -27,6 +28,11 @@ export function receiptRoutes(router: Router, deps: AcceptDeps & { onOutcome?: (
     ctx.body = outcome.response.body;
     ctx.set('Location', `/v1/kkt/receipt/${outcome.receiptId}`);
     if (outcome.replayed) ctx.set('Idempotent-Replayed', 'true');
+    // Where a slow sale's time went, for the POS developer (W3C Server-Timing): the box's whole
+    // handling, and the part spent fiscalising (printer, fiscal drive, checkpoint).
+    const timing = [`box;dur=${(performance.now() - t0).toFixed(2)}`];
+    if (outcome.fiscalMs !== undefined) timing.push(`printer;dur=${outcome.fiscalMs.toFixed(2)}`);
+    ctx.set('Server-Timing', timing.join(', '));
   });
 
   router.get('/v1/kkt/receipt/:id', (ctx) => {
