@@ -36,6 +36,22 @@ function authError(message: string, code: number): AuthenticateError {
   return Object.assign(new Error(message), { returnCode: code }) as AuthenticateError;
 }
 
+/**
+ * Turns off aedes' per-client "dedupe". aedes stamps each publish with a rising counter and
+ * drops any packet for a client whose counter is below one it already delivered - meant for
+ * clustered brokers, where one message can arrive twice. On our single broker it only drops
+ * real messages: a retained publish is stored (async) before it is routed, so an ack
+ * published right after it overtook it, and the hub status was silently lost for that box
+ * (tests/integration/broker-ordering.test.ts). Without it, the rare duplicate is what QoS 1
+ * allows anyway, and the box handles acks and statuses idempotently.
+ */
+function keepEveryDelivery(client: Client): void {
+  (client as unknown as { duplicates: Record<string, number> }).duplicates = new Proxy(Object.create(null) as Record<string, number>, {
+    get: () => Number.NEGATIVE_INFINITY,
+    set: () => true,
+  });
+}
+
 export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   const log = opts.logger;
   const persistence = new SqlitePersistence(opts.db);
@@ -45,6 +61,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     heartbeatInterval: opts.heartbeatIntervalMs ?? 60_000,
     preConnect(client, _packet, done) {
       holdUntilConnack(client.conn as Writable);
+      keepEveryDelivery(client);
       done(null, true);
     },
     authenticate(client, username, password, done) {

@@ -19,10 +19,10 @@ describe('POS status widget (browser)', () => {
   let browser: BrowserContext;
   let profileDir: string;
   beforeAll(async () => {
-    // The hub refreshes its retained status every fleet period as well as on each breaker change;
-    // under heavy load a live update has been seen to go missing between aedes and the box (open
-    // issue, docs/hub.md), and the periodic refresh is what heals it: a 3 s period keeps that
-    // path inside this test's 20 s wait.
+    // The hub refreshes its retained status every fleet period as well as on each breaker change.
+    // A live update used to be dropped by aedes' dedupe when an ack overtook it (fixed, see
+    // docs/hub.md and broker-ordering.test.ts); the 3 s period keeps the periodic second line
+    // inside this test's 20 s wait on a busy CI machine.
     s = await hubStack({ ofd: { breakerFailures: 2, halfOpenAfterMs: 60_000 }, fleet: { heartbeatPeriodMs: 3000 } }, { fnKey: null });
     t = await startTestBox({ uplink: { enabled: true, url: s.hub.mqttUrl, storeId: 'store-1', boxId: 'box-1', secret: BOX_SECRET, pollMs: 50, heartbeatMs: 300 } },
       { fiscaliser: fakeFiscaliser() });
