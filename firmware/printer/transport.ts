@@ -41,6 +41,9 @@ const READ_ONLY = new Set<number>([CMD.shortStatus, CMD.status, CMD.fnStatus, CM
  * receipt (not fiscal; a failed receipt is cancelled whatever happened to the item). */
 const FAST_START = new Set<number>([...READ_ONLY, CMD.operationV2]);
 
+/** Whether a failed exchange may have run the command: it was sent, and it changes something. */
+const mayHaveRun = (cmd: number, sent: boolean): boolean => sent && !READ_ONLY.has(cmd);
+
 /** Bytes in arrival order with one waiting reader at a time. */
 class Inbox {
   private bytes: number[] = [];
@@ -136,7 +139,7 @@ export class Transport {
       return await this.run(cmd, frame, replyTimeoutMs, (v) => (sent = v));
     } catch (err) {
       if (err instanceof LineClosed) {
-        throw sent && !READ_ONLY.has(cmd)
+        throw mayHaveRun(cmd, sent)
           ? new UncertainOutcomeError(`line closed after ${cmdName(cmd)} was sent`, cmd)
           : new PrinterUnavailableError(`printer line ${this.line.path} closed`);
       }
@@ -154,7 +157,7 @@ export class Transport {
     let skipEnq = this.clean && this.inbox.size === 0 && FAST_START.has(cmd);
     this.clean = false;
     const fail = (why: string): never => {
-      if (sent && !READ_ONLY.has(cmd)) throw new UncertainOutcomeError(`${cmdName(cmd)}: ${why} after the command was sent`, cmd);
+      if (mayHaveRun(cmd, sent)) throw new UncertainOutcomeError(`${cmdName(cmd)}: ${why} after the command was sent`, cmd);
       throw new PrinterUnavailableError(`${cmdName(cmd)}: ${why}`);
     };
     for (;;) {
