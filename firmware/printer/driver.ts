@@ -13,6 +13,7 @@ import { ByteReader, ByteWriter } from './codec/bytes.js';
 import { tlvToJson, type TlvJson } from './codec/tlv.js';
 import { PrinterError, PrintTimeoutError } from './errors.js';
 import type { Transport } from './transport.js';
+import type { Frame } from './codec/frame.js';
 
 export interface DriverPasswords {
   /** Cashier (operator) password, 1..28. */
@@ -24,11 +25,23 @@ export interface DriverPasswords {
 /** Reply waits per command class (vendor OPOS driver values). */
 const REPLY_MS = { status: 3000, op: 10000, report: 30000, shift: 100000 } as const;
 
+/**
+ * Commands that cannot make a fiscal document (queries, items of an open receipt, cancel,
+ * non-fiscal printing, the OFD exchange). Any other command may move the FN's document counter.
+ */
+const MAKES_NO_DOCUMENT = new Set<number>([
+  CMD.shortStatus, CMD.status, CMD.fnStatus, CMD.fnNumber, CMD.fnExpiry, CMD.findFd, CMD.exchangeStatus, CMD.fdAsTlv,
+  CMD.readTlv, CMD.unconfirmed, CMD.shiftParams, CMD.operationV2, CMD.cancelReceipt, CMD.continuePrint, CMD.printLine,
+  CMD.ofdDataReady, CMD.ofdReadBlock, CMD.ofdWriteStart, CMD.ofdWriteBlock,
+]);
+
 export interface FnDocument { fd: number; docType: number; body: Buffer; json: TlvJson }
 
 export class ShtrihDriver {
   /** Absolute time (ms) after which no command is sent; set around one bounded job. */
   deadline: number | null = null;
+  /** Bumped before every command that may make a fiscal document, and on every failed exchange. */
+  private documentEpoch = 0;
 
   constructor(private readonly transport: Transport, readonly passwords: DriverPasswords = { operator: 30, sysadmin: 30 }) {}
 
@@ -50,10 +63,27 @@ export class ShtrihDriver {
     return Math.min(wanted, left);
   }
 
+  /**
+   * Changes whenever the FN's documents may have changed without the caller seeing the reply
+   * that says how: a command that can make a document was sent, an exchange failed, or the line
+   * was reopened (possibly to another printer). Equal epochs mean the FN's document counter is
+   * where the last reply the caller read left it.
+   */
+  get epoch(): string {
+    return `${this.transport.opens}:${this.documentEpoch}`;
+  }
+
   /** One command; error replies become PrinterError; 50h/58h are waited out and resent. */
   async exec(cmd: number, data: Buffer, replyMs: number = REPLY_MS.op): Promise<Buffer> {
     for (;;) {
-      const frame = await this.transport.send(cmd, data, this.remaining(replyMs));
+      if (!MAKES_NO_DOCUMENT.has(cmd)) this.documentEpoch++;
+      let frame: Frame;
+      try {
+        frame = await this.transport.send(cmd, data, this.remaining(replyMs));
+      } catch (err) {
+        this.documentEpoch++;
+        throw err;
+      }
       try {
         return replyBody(cmd, frame.data);
       } catch (err) {

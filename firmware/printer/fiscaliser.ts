@@ -3,6 +3,10 @@
 // caller a checkpoint (the FN's last document number) to store durably; if the close's outcome
 // is unknown (line dropped, reply lost, time ran out) we ask the FN which documents it made
 // since the checkpoint instead of guessing. `reconcile` does the same after a box restart.
+//
+// The FN's counters (last document, shift, receipts in it) are read from the FN for the first
+// receipt and then carried forward from each close's own reply, as long as the driver's epoch
+// shows that nothing else could have moved them (docs/printer.md, "FN counters").
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Receipt, VatCode } from '../../shared/receipt.js';
 import { PAYMENT_METHODS, PAYMENT_OBJECTS } from '../../shared/receipt.js';
@@ -55,6 +59,12 @@ export interface FiscaliserOptions {
   reconcileWaitMs: number;
 }
 
+/** How many documents after a checkpoint reconciliation looks at for the receipt. */
+const RECONCILE_SCAN = 8;
+
+/** The FN's counters as a close left them, valid while the driver's epoch is unchanged. */
+interface FnCounters { epoch: string; fnNumber: string; lastFd: number; shift: number; receiptsInShift: number; dateTime: Date }
+
 export const DEFAULT_FISCALISER: FiscaliserOptions = { receiptTimeoutMs: 10_000, taxSystemBit: 1, reconcileWaitMs: 3000 };
 
 export function qrString(d: { dateTime: string; total: number; fnNumber: string; fd: number; fp: number; operation: number }): string {
@@ -64,6 +74,15 @@ export function qrString(d: { dateTime: string; total: number; fnNumber: string;
 
 export class Fiscaliser {
   private tail: Promise<unknown> = Promise.resolve();
+  private counters: FnCounters | null = null;
+  /**
+   * Cleared for the life of the process once a close's document number shows the FN made a
+   * document this box did not ask for (another host on the printer's second interface, a
+   * keyboard model): from then on every receipt reads the counters from the FN.
+   */
+  private carryCounters = true;
+  /** Receipts whose counters came from the previous close rather than from the FN. */
+  readonly stats = { countersCarried: 0, countersRead: 0, foreignDocuments: 0 };
 
   constructor(readonly driver: ShtrihDriver, private readonly log: Logger, readonly opts: FiscaliserOptions = DEFAULT_FISCALISER) {}
 
@@ -115,15 +134,27 @@ export class Fiscaliser {
     if (s.mode === 4) await this.driver.openShift();
   }
 
+  /** The FN's counters for the next receipt: carried from the last close, or read from the FN. */
+  private async fnCounters(): Promise<FnCounters> {
+    const c = this.counters;
+    if (c && this.carryCounters && c.epoch === this.driver.epoch) {
+      this.stats.countersCarried++;
+      return c;
+    }
+    this.counters = null;
+    const fn = await this.driver.fnStatus();
+    const shift = await this.driver.shiftParams();
+    this.stats.countersRead++;
+    return { epoch: this.driver.epoch, fnNumber: fn.fnNumber, lastFd: fn.lastFd, shift: shift.shift, receiptsInShift: shift.receipt, dateTime: fn.dateTime };
+  }
+
   private async printNow(receipt: Receipt, saveCheckpoint: (c: Checkpoint) => void): Promise<FiscalData> {
     const operation = receipt.type === 'refund' ? OP_TYPE.refund : OP_TYPE.sale;
-    let fn: Awaited<ReturnType<ShtrihDriver['fnStatus']>>;
-    let shift: Awaited<ReturnType<ShtrihDriver['shiftParams']>>;
+    let fn: FnCounters;
     try {
       await this.prepare();
-      fn = await this.driver.fnStatus();
       // Read before the close: after it, a dropped line must not turn a success into a failure.
-      shift = await this.driver.shiftParams();
+      fn = await this.fnCounters();
       for (const it of receipt.items) {
         await this.driver.operationV2({
           opType: operation, qtyMicro: it.qty * 1000, price: it.price, sum: it.sum, taxSum: null,
@@ -134,6 +165,7 @@ export class Fiscaliser {
     } catch (err) {
       // Nothing before the close fiscalises: leave the printer clean if we can and report a
       // definite "not fiscalised" error whatever went wrong on the line.
+      this.counters = null;
       await this.cancelQuietly();
       if (err instanceof UncertainOutcomeError) throw new PrinterUnavailableError(`the receipt was not fiscalised: ${err.message}`);
       throw err;
@@ -142,6 +174,7 @@ export class Fiscaliser {
     const card = receipt.payments.filter((p) => p.method === 'card').reduce((s, p) => s + p.amount, 0);
     const checkpoint: Checkpoint = { lastFd: fn.lastFd, operation, total: receipt.total, at: new Date().toISOString() };
     saveCheckpoint(checkpoint);
+    this.counters = null;
     let closed: Awaited<ReturnType<ShtrihDriver['closeReceiptV2']>>;
     try {
       closed = await this.driver.closeReceiptV2({
@@ -161,9 +194,23 @@ export class Fiscaliser {
       throw err instanceof PrintTimeoutError ? err : new PrinterUnavailableError(`the receipt was not fiscalised: ${e.message}`);
     }
     // Fiscalised. Nothing after this point may fail the sale: the close made the document.
+    // Firmware whose close reply has no date: the document itself has it.
+    const dateTime = closed.dateTime ?? (await this.driver.findFd(closed.fd).then((f) => f.dateTime, () => undefined)) ?? fn.dateTime;
+    if (closed.fd === fn.lastFd + 1) {
+      this.counters = { epoch: this.driver.epoch, fnNumber: fn.fnNumber, lastFd: closed.fd, shift: fn.shift, receiptsInShift: fn.receiptsInShift + 1, dateTime };
+    } else {
+      // The FN made documents between the counters and this close that the box did not ask for.
+      this.stats.foreignDocuments++;
+      this.carryCounters = false;
+      this.log.error({ expectedFd: fn.lastFd + 1, fd: closed.fd },
+        'the fiscal drive made documents this box did not ask for: something else prints on this printer; FN counters are read before every receipt from now on');
+      // The shift and receipt numbers may have moved too: the document itself has the true ones.
+      const told = await this.describe(closed.fd, closed.fp, fn.fnNumber, operation, receipt.total, dateTime).catch(() => null);
+      if (told) return told;
+    }
     const base = {
-      fd: closed.fd, fp: closed.fp, fnNumber: fn.fnNumber, shift: shift.shift, receiptInShift: shift.receipt + 1,
-      dateTime: (closed.dateTime ?? fn.dateTime).toISOString().slice(0, 19), operation, total: receipt.total,
+      fd: closed.fd, fp: closed.fp, fnNumber: fn.fnNumber, shift: fn.shift, receiptInShift: fn.receiptsInShift + 1,
+      dateTime: dateTime.toISOString().slice(0, 19), operation, total: receipt.total,
     };
     return { ...base, qr: qrString(base) };
   }
@@ -192,15 +239,17 @@ export class Fiscaliser {
   }
 
   /**
-   * Only the document right after the checkpoint can be ours: the checkpoint is read just
-   * before the close, and every printer job goes through this one queue. So a checkpoint must
-   * be reconciled before any other receipt is printed (the box's PrinterFiscaliser does that);
-   * otherwise a later sale of the same amount could be taken for ours.
+   * Normally only the document right after the checkpoint can be ours: the checkpoint is the
+   * FN's last document when the close was sent, and every printer job goes through this one
+   * queue. So a checkpoint must be reconciled before any other receipt is printed (the box's
+   * PrinterFiscaliser does that); otherwise a later sale of the same amount could be taken for
+   * ours. The next few documents are looked at too, so a receipt is still found if something
+   * outside the box made a document the checkpoint did not count.
    */
   private async reconcileNow(c: Checkpoint): Promise<ReconcileResult> {
+    this.counters = null;
     const fn = await this.driver.fnStatus();
-    if (fn.lastFd > c.lastFd) {
-      const fd = c.lastFd + 1;
+    for (let fd = c.lastFd + 1; fd <= Math.min(fn.lastFd, c.lastFd + RECONCILE_SCAN); fd++) {
       const found = await this.driver.findFd(fd);
       if (found.docType === 3 && found.operation === c.operation && found.amount === c.total && found.fp !== undefined) {
         const dt = found.dateTime ?? fn.dateTime;

@@ -111,6 +111,8 @@ export class Transport {
   readonly stats: TransportStats = { commands: 0, naks: 0, rereads: 0, strayBytes: 0, enqTimeouts: 0, enqSkipped: 0 };
   /** The last exchange ended cleanly: the device waits for STX, no ENQ needed. */
   private clean = false;
+  /** How many times the line was (re)opened: another open may be another printer or FN. */
+  opens = 0;
 
   constructor(private readonly line: SerialLine, private readonly log: Logger, private readonly t: TransportTimings = DEFAULT_TIMINGS) {
     line.onData((b) => this.inbox.push(b));
@@ -119,6 +121,7 @@ export class Transport {
 
   /** Call after the line was (re)opened. */
   lineOpened(): void {
+    this.opens++;
     this.clean = false;
     this.inbox.reopen();
   }
