@@ -186,10 +186,28 @@ export class Transport {
       if (b === NAK) {
         // The printer is idle and holds no reply: our command (if sent before) never ran.
         if (resends > this.t.maxRetries) fail('the printer kept refusing the frame');
-        await this.put(frame);
+        // The device's ACK is awaited while the write completes (both take a trip through the
+        // serial binding); a failed write still counts as "not sent".
+        const written = this.put(frame).then(() => null, (e: unknown) => e as Error);
         sent = true;
         markSent(true);
-        const a = await this.inbox.read(this.t.ackTimeoutMs);
+        let a: number | null;
+        try {
+          a = await this.inbox.read(this.t.ackTimeoutMs);
+        } catch (err) {
+          // The line went away: if the write had already failed, the frame never left.
+          if (await written) {
+            sent = false;
+            markSent(false);
+          }
+          throw err;
+        }
+        const writeError = await written;
+        if (writeError) {
+          sent = false;
+          markSent(false);
+          throw writeError;
+        }
         if (a === NAK) {
           // Refused frames are not executed: the outcome is certain again.
           sent = false;
@@ -222,7 +240,10 @@ export class Transport {
       // ACK (still executing / reply held, resent) or silence, which ends the link quickly.
       const r = await this.readFrame(Math.max(1, Math.min(this.t.replyPollMs, deadline - Date.now())));
       if (r.kind === 'frame') {
-        await this.put(Buffer.from([ACK]));
+        // Not awaited: the reply is ours once read, the ACK only releases the device, and the
+        // next write queues behind it. A failed write is the line going away, which the next
+        // command meets.
+        this.put(Buffer.from([ACK])).catch(() => undefined);
         if (r.frame.cmd !== cmd) {
           this.log.warn({ want: cmdName(cmd), got: cmdName(r.frame.cmd) }, 'reply to another command ignored');
           continue;
