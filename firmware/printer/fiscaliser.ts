@@ -232,8 +232,10 @@ export class Fiscaliser {
       this.carryCounters = false;
       this.log.error({ expectedFd: fn.lastFd + 1, fd: closed.fd },
         'the fiscal drive made documents this box did not ask for: something else prints on this printer; FN counters are read before every receipt from now on');
-      // The shift and receipt numbers may have moved too: the document itself has the true ones.
-      const told = await this.describe(closed.fd, closed.fp, fn.fnNumber, operation, receipt.total, dateTime).catch(() => null);
+      // The shift and receipt numbers, even the FN (a swapped one starts again at 1), may have
+      // moved too: the FN and the document itself have the true ones.
+      const fnNumber = (await this.driver.fnStatus().catch(() => null))?.fnNumber ?? fn.fnNumber;
+      const told = await this.describe(closed.fd, closed.fp, fnNumber, operation, receipt.total, dateTime).catch(() => null);
       if (told) return told;
     }
     const base = {

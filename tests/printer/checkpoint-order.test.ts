@@ -43,7 +43,7 @@ describe('checkpoint write order (real PTY)', () => {
     const closesBefore = rig.emu.device.executed.get(CLOSE) ?? 0;
     const err = await rig.fiscaliser.print(sale(3100), (_c: Checkpoint) => {
       throw new Error('SQLITE_FULL: database or disk is full');
-    }).catch((e: unknown) => e as Error);
+    }).then(() => new Error('printed'), (e: unknown) => e as Error);
     expect(err.message).toMatch(/disk is full/);
     expect(rig.emu.device.executed.get(CLOSE) ?? 0).toBe(closesBefore);
     expect(rig.emu.device.receipt).toBeNull();

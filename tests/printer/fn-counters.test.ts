@@ -3,8 +3,9 @@
 // have moved them. These tests prove the carried numbers are the FN's own, and that every way
 // the FN can change behind the box's back sends the next receipt back to the FN.
 import { afterEach, describe, expect, it } from 'vitest';
-import { startRig, sale, fiscalReceipts, type Rig } from './rig.js';
+import { startRig, sale, fiscalReceipts, waitFor, type Rig } from './rig.js';
 import { FiscalUncertainError } from '../../firmware/printer/fiscaliser.js';
+import { newFnState } from '../../hardware/shtrih-emulator/fn-store.js';
 import { encodeCloseV2, encodeOperationV2, OP_TYPE, TAX_BIT } from '../../firmware/printer/codec/commands.js';
 
 const FN_STATUS = 0xff01;
@@ -71,6 +72,7 @@ describe('FN counters carried between receipts (real PTY)', () => {
     rig = await startRig();
     await rig.print();
     await rig.emu.unplug();
+    await waitFor(() => rig.connection.state === 'disconnected');
     await rig.emu.replug();
     await rig.connection.waitConnected(5000);
     const before = reads(rig);
@@ -103,6 +105,22 @@ describe('FN counters carried between receipts (real PTY)', () => {
     const before = reads(rig);
     await rig.print(sale(100));
     expect(reads(rig)).toBeGreaterThan(before);
+  });
+
+  it('the FN swapped while the line stayed open (a printer on RS-232 serviced): the receipt carries the new FN\'s number and numbers', async () => {
+    rig = await startRig();
+    const old = await rig.print();
+    await rig.fiscaliser.run((d) => d.waitPrinted());
+    // A new FN whose shift is already open, so the status before the receipt looks the same.
+    rig.emu.fn.state = { ...newFnState(), fnNumber: '9999078900099999', shift: { open: true, number: 1, openedAt: new Date().toISOString(), receipts: 0, docs: 0 } };
+    const r = await rig.print(sale(6000));
+    expect(r.fnNumber).toBe('9999078900099999');
+    expect(r.fnNumber).not.toBe(old.fnNumber);
+    expect(r.fd).toBe(rig.emu.fn.state.lastFd);
+    expect(r.qr).toContain('fn=9999078900099999');
+    const fn = await fromFn(rig);
+    expect(r.shift).toBe(fn.shift);
+    expect(r.receiptInShift).toBe(fn.receipts);
   });
 
   it('a sale made past the box and the close\'s reply lost: the FN is searched past the stale checkpoint, the receipt found, not printed twice', async () => {
