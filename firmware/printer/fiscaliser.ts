@@ -224,6 +224,7 @@ export class Fiscaliser {
     // Fiscalised. Nothing after this point may fail the sale: the close made the document.
     // Firmware whose close reply has no date: the document itself has it.
     const dateTime = closed.dateTime ?? (await this.driver.findFd(closed.fd).then((f) => f.dateTime, () => undefined)) ?? fn.dateTime;
+    let fnNumber = fn.fnNumber;
     if (closed.fd === fn.lastFd + 1) {
       this.counters = { epoch: this.driver.epoch, fnNumber: fn.fnNumber, lastFd: closed.fd, shift: fn.shift, receiptsInShift: fn.receiptsInShift + 1, dateTime };
     } else {
@@ -234,12 +235,12 @@ export class Fiscaliser {
         'the fiscal drive made documents this box did not ask for: something else prints on this printer; FN counters are read before every receipt from now on');
       // The shift and receipt numbers, even the FN (a swapped one starts again at 1), may have
       // moved too: the FN and the document itself have the true ones.
-      const fnNumber = (await this.driver.fnStatus().catch(() => null))?.fnNumber ?? fn.fnNumber;
+      fnNumber = (await this.driver.fnStatus().catch(() => null))?.fnNumber ?? fnNumber;
       const told = await this.describe(closed.fd, closed.fp, fnNumber, operation, receipt.total, dateTime).catch(() => null);
       if (told) return told;
     }
     const base = {
-      fd: closed.fd, fp: closed.fp, fnNumber: fn.fnNumber, shift: fn.shift, receiptInShift: fn.receiptsInShift + 1,
+      fd: closed.fd, fp: closed.fp, fnNumber, shift: fn.shift, receiptInShift: fn.receiptsInShift + 1,
       dateTime: dateTime.toISOString().slice(0, 19), operation, total: receipt.total,
     };
     return { ...base, qr: qrString(base) };
