@@ -27,6 +27,14 @@ export function registerPrinterMetrics(registry: Registry, printer: PrinterServi
       this.set({ event: 'enq_skipped' }, stats.enqSkipped);
     },
   });
+  new Counter({
+    name: 'box_printer_device_wait_seconds_total', help: 'Time the driver spent waiting for the printer\'s bytes (ACKs, replies); print time minus this is the box\'s own share',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(stats.deviceWaitMs / 1000);
+    },
+  });
   const results = new Counter({
     name: 'box_print_results_total', help: 'Receipt print outcomes by printer error kind', labelNames: ['outcome', 'kind'] as const, registers: [registry],
   });

@@ -49,6 +49,8 @@ class Inbox {
   private bytes: number[] = [];
   private waiter: { resolve: (b: number | null) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | null = null;
   private closed = false;
+  /** Time readers spent waiting for a byte that had not arrived yet (ms). */
+  waitedMs = 0;
 
   push(chunk: Buffer): void {
     for (const b of chunk) this.bytes.push(b);
@@ -91,30 +93,45 @@ class Inbox {
   read(ms: number): Promise<number | null> {
     if (this.bytes.length > 0) return Promise.resolve(this.bytes.shift() as number);
     if (this.closed) return Promise.reject(new LineClosed('line closed'));
-    return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const waited = () => (this.waitedMs += performance.now() - t0);
+    return new Promise<number | null>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiter = null;
         resolve(null);
       }, ms);
       this.waiter = { resolve, reject, timer };
-    });
+    }).finally(waited);
   }
 }
 
 type ReadResult = { kind: 'frame'; frame: Frame } | { kind: 'timeout' } | { kind: 'bad' };
 
-export interface TransportStats { commands: number; naks: number; rereads: number; strayBytes: number; enqTimeouts: number; enqSkipped: number }
+export interface TransportStats {
+  commands: number; naks: number; rereads: number; strayBytes: number; enqTimeouts: number; enqSkipped: number;
+  /** Time spent waiting for the device's bytes (ACKs, replies, ENQ answers), ms since start. */
+  deviceWaitMs: number;
+}
 
 export class Transport {
   private readonly inbox = new Inbox();
   private tail: Promise<unknown> = Promise.resolve();
-  readonly stats: TransportStats = { commands: 0, naks: 0, rereads: 0, strayBytes: 0, enqTimeouts: 0, enqSkipped: 0 };
+  readonly stats: TransportStats;
+  /** Bytes waiting for this turn's single write (see put). */
+  private batch: { parts: Buffer[]; done: Promise<Error | null> } | null = null;
   /** The last exchange ended cleanly: the device waits for STX, no ENQ needed. */
   private clean = false;
   /** How many times the line was (re)opened: another open may be another printer or FN. */
   opens = 0;
 
   constructor(private readonly line: SerialLine, private readonly log: Logger, private readonly t: TransportTimings = DEFAULT_TIMINGS) {
+    const inbox = this.inbox;
+    this.stats = {
+      commands: 0, naks: 0, rereads: 0, strayBytes: 0, enqTimeouts: 0, enqSkipped: 0,
+      get deviceWaitMs() {
+        return inbox.waitedMs;
+      },
+    };
     line.onData((b) => this.inbox.push(b));
     line.onClose(() => this.inbox.close());
   }
@@ -174,8 +191,7 @@ export class Transport {
         this.stats.enqSkipped++;
         b = NAK;
       } else {
-        await this.put(Buffer.from([ENQ]));
-        b = await this.inbox.read(Math.max(1, Math.min(this.t.ackTimeoutMs, deadline - Date.now())));
+        b = await this.putAndRead(Buffer.from([ENQ]), Math.max(1, Math.min(this.t.ackTimeoutMs, deadline - Date.now())));
       }
       if (b === null) {
         this.stats.enqTimeouts++;
@@ -186,28 +202,13 @@ export class Transport {
       if (b === NAK) {
         // The printer is idle and holds no reply: our command (if sent before) never ran.
         if (resends > this.t.maxRetries) fail('the printer kept refusing the frame');
-        // The device's ACK is awaited while the write completes (both take a trip through the
-        // serial binding); a failed write still counts as "not sent".
-        const written = this.put(frame).then(() => null, (e: unknown) => e as Error);
         sent = true;
         markSent(true);
-        let a: number | null;
-        try {
-          a = await this.inbox.read(this.t.ackTimeoutMs);
-        } catch (err) {
-          // The line went away: if the write had already failed, the frame never left.
-          if (await written) {
-            sent = false;
-            markSent(false);
-          }
-          throw err;
-        }
-        const writeError = await written;
-        if (writeError) {
+        // A write that fails means the frame never left.
+        const a = await this.putAndRead(frame, this.t.ackTimeoutMs, () => {
           sent = false;
           markSent(false);
-          throw writeError;
-        }
+        });
         if (a === NAK) {
           // Refused frames are not executed: the outcome is certain again.
           sent = false;
@@ -259,13 +260,50 @@ export class Transport {
     }
   }
 
-  /** A write that fails (EIO on an unplugged tty) means the line is gone. */
-  private async put(bytes: Buffer): Promise<void> {
-    try {
-      await this.line.write(bytes);
-    } catch (err) {
-      throw new LineClosed(`write failed: ${(err as Error).message}`);
+  /**
+   * Bytes put in the same turn of the event loop go out in one write, so the ACK of a reply and
+   * the next command's frame are one trip through the serial binding (its stream, its thread
+   * pool) instead of two. Rejects with LineClosed when the write fails (EIO on an unplugged tty).
+   */
+  private put(bytes: Buffer): Promise<void> {
+    let batch = this.batch;
+    if (!batch) {
+      const parts: Buffer[] = [];
+      const done = new Promise<Error | null>((resolve) => {
+        setImmediate(() => {
+          this.batch = null;
+          this.line.write(parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts))
+            .then(() => resolve(null), (err: unknown) => resolve(new LineClosed(`write failed: ${(err as Error).message}`)));
+        });
+      });
+      batch = this.batch = { parts, done };
     }
+    batch.parts.push(bytes);
+    return batch.done.then((err) => {
+      if (err) throw err;
+    });
+  }
+
+  /**
+   * Writes `bytes` and waits for the device's answer while the write completes (both take a
+   * trip through the serial binding). A failed write wins over whatever was read:
+   * `onWriteFailed` runs and LineClosed is thrown.
+   */
+  private async putAndRead(bytes: Buffer, ms: number, onWriteFailed?: () => void): Promise<number | null> {
+    const written = this.put(bytes).then(() => null, (err: unknown) => err as Error);
+    let b: number | null;
+    try {
+      b = await this.inbox.read(ms);
+    } catch (err) {
+      if (await written) onWriteFailed?.();
+      throw err;
+    }
+    const failed = await written;
+    if (failed) {
+      onWriteFailed?.();
+      throw failed;
+    }
+    return b;
   }
 
   /** Stray bytes: wait until the line is quiet for a byte-timeout, then start over. */
