@@ -2,14 +2,15 @@
 import { kopecksToRubles, milliToQuantity } from '../../shared/money.js';
 import type { StoredReceipt } from '../buffer/receipt-buffer.js';
 
+/** What every answer about a receipt starts with. */
+function head(r: StoredReceipt) {
+  return { receipt_id: r.id, status: r.status, hlc: r.hlc, pos_id: r.posId, type: r.type };
+}
+
 /** The body of a 201 (and of its idempotent replays). */
 export function acceptedBody(r: StoredReceipt, extra: { message?: string; fiscal?: unknown; error?: string } = {}) {
   return {
-    receipt_id: r.id,
-    status: r.status,
-    hlc: r.hlc,
-    pos_id: r.posId,
-    type: r.type,
+    ...head(r),
     total: kopecksToRubles(r.receipt.total),
     change: kopecksToRubles(r.receipt.change),
     created_at: r.createdAt,
@@ -23,11 +24,7 @@ export function acceptedBody(r: StoredReceipt, extra: { message?: string; fiscal
 export function receiptView(r: StoredReceipt) {
   const rc = r.receipt;
   return {
-    receipt_id: r.id,
-    status: r.status,
-    hlc: r.hlc,
-    pos_id: r.posId,
-    type: r.type,
+    ...head(r),
     items: rc.items.map((it) => ({
       name: it.name, qty: milliToQuantity(it.qty), price: kopecksToRubles(it.price), sum: kopecksToRubles(it.sum),
       vat: it.vat, payment_method: it.payment_method, payment_object: it.payment_object,
