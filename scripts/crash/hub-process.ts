@@ -1,5 +1,7 @@
 // The hub (embedded broker + ingest + OFD forwarder) as a child process, started with HUB_*
-// env like production, so the crash harness can SIGKILL it in the middle of forwarding.
+// env like production, so the crash harness and the restart tests can SIGKILL it in the middle
+// of forwarding.
+import { appendFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
@@ -15,19 +17,35 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+export interface HubProcessOptions {
+  /** Pass this process's whole environment on (tests); otherwise only PATH, as a unit would. */
+  inheritEnv?: boolean;
+  /** Appends the child's stdout and stderr here (post-mortem of a failed run). */
+  logFile?: string;
+}
+
 export class HubProcess {
   private child: ChildProcess | null = null;
   private exited: Promise<[number | null, NodeJS.Signals | null]> | null = null;
-  constructor(private readonly env: Record<string, string>) {}
+  httpUrl = '';
+  mqttUrl = '';
+
+  constructor(private readonly env: Record<string, string>, private readonly opts: HubProcessOptions = {}) {}
 
   /** Starts the hub; resolves with its MQTT URL once broker and HTTP listen. */
   async start(timeoutMs = 30_000): Promise<string> {
+    const base = this.opts.inheritEnv ? process.env : { PATH: process.env.PATH ?? '' };
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'warn', ...this.env },
+      env: { ...base, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
     this.exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    const logFile = this.opts.logFile;
+    if (logFile) {
+      child.stdout?.on('data', (d: Buffer) => appendFileSync(logFile, d));
+      child.stderr?.on('data', (d: Buffer) => appendFileSync(logFile, d));
+    }
     let out = '';
     let err = '';
     child.stderr?.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-4000); });
@@ -40,7 +58,9 @@ export class HubProcess {
           clearTimeout(timer);
           child.stdout?.off('data', onData);
           child.stdout?.resume(); // keep draining the pipe (warn logs)
-          resolve(m[2]!);
+          this.httpUrl = m[1]!;
+          this.mqttUrl = m[2]!;
+          resolve(this.mqttUrl);
         }
       };
       child.stdout?.on('data', onData);

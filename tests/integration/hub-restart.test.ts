@@ -33,7 +33,7 @@ describe('hub kill -9 in the middle of forwarding', () => {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(env.HUB_CONFIG!, JSON.stringify({ boxes: [{ store: 'store-1', box: 'box-1', secret: BOX_SECRET }] }));
   });
-  afterEach(async () => { await hub?.stop(); await ofd.close(); tmp.cleanup(); });
+  afterEach(async () => { await hub?.terminate(); await ofd.close(); tmp.cleanup(); });
 
   it('keeps sessions and queued QoS 1 acks; every document reaches the OFD exactly once', async () => {
     hub = await startHubProcess(env);
@@ -54,7 +54,7 @@ describe('hub kill -9 in the middle of forwarding', () => {
     // The box goes away; its persistent session keeps collecting acks at the broker.
     await box.endAsync(true);
     await waitFor(() => ofd.stats().accepted >= 8, 15_000);
-    await hub.kill9();
+    await hub.kill();
     expect(ofd.stats().accepted).toBeLessThan(30);
     hub = await startHubProcess(env);
     await waitFor(() => ofd.stats().accepted === 30, 20_000);
