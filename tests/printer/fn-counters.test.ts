@@ -56,6 +56,33 @@ describe('FN counters carried between receipts (real PTY)', () => {
     expect(rig.checkpoints.map((c) => c.lastFd)).toEqual([1, 2, 3, 4].map((i) => rig.checkpoints[0]!.lastFd + i - 1));
   });
 
+  it('the driver\'s epoch: queries, items, cancel and the OFD read leave it; an X-report, a failed exchange and a reopened line change it', async () => {
+    rig = await startRig({ memory: true });
+    const d = rig.driver;
+    const e0 = d.epoch;
+    await d.shortStatus();
+    await d.fnStatus();
+    await d.shiftParams();
+    await d.unconfirmedCount();
+    await d.readOfdMessage();
+    await d.operationV2({
+      opType: OP_TYPE.sale, qtyMicro: 1_000_000, price: 500, sum: 500, taxSum: null, taxBits: TAX_BIT.vat20,
+      department: 1, paymentMethod: 4, paymentObject: 1, name: 'Салфетка',
+    });
+    await d.cancelReceipt();
+    expect(d.epoch).toBe(e0);
+    await d.xReport();
+    const e1 = d.epoch;
+    expect(e1).not.toBe(e0);
+    rig.emu.faults.silence = true;
+    await expect(d.shortStatus()).rejects.toThrow();
+    rig.emu.faults.silence = false;
+    const e2 = d.epoch;
+    expect(e2).not.toBe(e1);
+    rig.transport.lineOpened();
+    expect(d.epoch).not.toBe(e2);
+  });
+
   it('a Z-report in between (a document the box asked for outside a receipt): the next receipt reads the FN', async () => {
     rig = await startRig();
     const first = await rig.print();
