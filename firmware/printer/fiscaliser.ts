@@ -59,6 +59,9 @@ export interface FiscaliserOptions {
   reconcileWaitMs: number;
 }
 
+/** Close errors saying there is no receipt to close (55h receipt closed, 73h wrong mode). */
+const RECEIPT_GONE = new Set([0x55, 0x73]);
+
 /** How many documents after a checkpoint reconciliation looks at for the receipt. */
 const RECONCILE_SCAN = 8;
 
@@ -209,7 +212,10 @@ export class Fiscaliser {
         cash, other: [card], rounding: 0, taxes: [null, null, null, null, null, null], taxSystemBit: this.opts.taxSystemBit, text: '',
       });
     } catch (err) {
-      if (err instanceof PrinterError) {
+      // "No receipt is open" (55h, 73h) answering our close means something closed the receipt
+      // we had just filled: our own close, run once already and its reply lost on the way (a
+      // second send only meets the closed receipt). That is an unknown outcome, not a refusal.
+      if (err instanceof PrinterError && !RECEIPT_GONE.has(err.code)) {
         await this.cancelQuietly();
         throw err;
       }

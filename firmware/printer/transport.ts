@@ -174,6 +174,8 @@ export class Transport {
     let resends = 0;
     let rereads = 0;
     let silentEnqs = 0;
+    /** Our frame went out at least once in this exchange (even if later taken for refused). */
+    let everSent = false;
     let skipEnq = this.clean && this.inbox.size === 0 && FAST_START.has(cmd);
     this.clean = false;
     const fail = (why: string): never => {
@@ -203,6 +205,7 @@ export class Transport {
         // The printer is idle and holds no reply: our command (if sent before) never ran.
         if (resends > this.t.maxRetries) fail('the printer kept refusing the frame');
         sent = true;
+        everSent = true;
         markSent(true);
         // A write that fails means the frame never left.
         const a = await this.putAndRead(frame, this.t.ackTimeoutMs, () => {
@@ -228,7 +231,17 @@ export class Transport {
         if (!sent) {
           // A reply nobody waits for (a previous command's): take it off the line and go on.
           const stale = await this.readFrame(this.t.ackTimeoutMs);
-          if (stale.kind === 'frame') await this.put(Buffer.from([ACK]));
+          if (stale.kind === 'frame') {
+            await this.put(Buffer.from([ACK]));
+            // Unless our own frame went out earlier in this exchange and was taken for refused
+            // (a NAK that answered something else): after our frame the device holds no older
+            // reply, so a reply to this command is ours. Sending the frame again would run it twice.
+            if (everSent && stale.frame.cmd === cmd) {
+              this.log.warn({ cmd: cmdName(cmd) }, 'the reply to a frame taken for refused arrived: the command ran once');
+              this.clean = true;
+              return stale.frame;
+            }
+          }
           this.log.warn({ cmd: cmdName(cmd), stale: stale.kind }, 'discarded a stale reply before sending');
           continue;
         }
