@@ -69,19 +69,22 @@ const RECONCILE_SCAN = 8;
 interface FnCounters { epoch: string; fnNumber: string; lastFd: number; shift: number; receiptsInShift: number; dateTime: Date }
 
 /**
- * Runs `fn` after the I/O already queued in this turn of the event loop has been handed to the
- * serial binding (setImmediate runs after the current microtasks); resolves with its error.
+ * Runs `fn` once the frame of a command just started has been handed to the serial binding;
+ * resolves with its error. The transport writes the bytes put in one turn of the event loop
+ * from a setImmediate of that turn (Transport.put), and the frame is put only after a few
+ * microtasks, so `fn` waits for the turn after: its blocking fsync then overlaps the device's
+ * work instead of delaying the frame.
  */
 function afterPendingWrites(fn: () => void): Promise<Error | null> {
   return new Promise((resolve) => {
-    setImmediate(() => {
+    setImmediate(() => setImmediate(() => {
       try {
         fn();
         resolve(null);
       } catch (err) {
         resolve(err as Error);
       }
-    });
+    }));
   });
 }
 

@@ -18,8 +18,15 @@ describe('checkpoint write order (real PTY)', () => {
     await rig.print();
     const closesBefore = rig.emu.device.executed.get(CLOSE) ?? 0;
     const commandsBefore = rig.transport.stats.commands;
-    const seen: { commands: number; closes: number; itemsExecuted: number }[] = [];
+    const seen: { commands: number; closes: number; itemsExecuted: number; itemFramesWritten: number }[] = [];
     const itemsBefore = rig.emu.device.executed.get(ITEM) ?? 0;
+    // Item frames the host has handed to the line (STX LEN FF 46 ...), counted at the write.
+    let itemFramesWritten = 0;
+    const write = rig.line.write.bind(rig.line);
+    rig.line.write = (bytes: Buffer) => {
+      for (let i = 0; i + 3 < bytes.length; i++) if (bytes[i] === 0x02 && bytes[i + 2] === 0xff && bytes[i + 3] === 0x46) itemFramesWritten++;
+      return write(bytes);
+    };
     const r = await rig.fiscaliser.print(sale(2500), () => {
       // A slow disk: the item's exchange goes on meanwhile; the close must not.
       const until = performance.now() + 20;
@@ -28,10 +35,12 @@ describe('checkpoint write order (real PTY)', () => {
         commands: rig.transport.stats.commands - commandsBefore,
         closes: (rig.emu.device.executed.get(CLOSE) ?? 0) - closesBefore,
         itemsExecuted: (rig.emu.device.executed.get(ITEM) ?? 0) - itemsBefore,
+        itemFramesWritten,
       });
     });
-    // Status and the item had been handed to the transport; the close had not run.
-    expect(seen).toEqual([{ commands: 2, closes: 0, itemsExecuted: 0 }]);
+    // The item's frame was on the line (the save overlaps the device's work on it); the device
+    // had not finished the item, and the close had not run.
+    expect(seen).toEqual([{ commands: 2, closes: 0, itemsExecuted: 0, itemFramesWritten: 1 }]);
     expect(r.fd).toBe(rig.emu.fn.state.lastFd);
     expect((rig.emu.device.executed.get(CLOSE) ?? 0) - closesBefore).toBe(1);
   });
