@@ -4,7 +4,7 @@
 // not run and may simply be sent again.
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  CMD, FLAG, decodeCloseV2, decodeExchangeStatus, decodeFdAsTlv, decodeFindFd, decodeFnExpiry, decodeFnStatus,
+  CMD, FLAG, QUERIES, decodeCloseV2, decodeExchangeStatus, decodeFdAsTlv, decodeFindFd, decodeFnExpiry, decodeFnStatus,
   decodeFullStatus, decodeShiftParams, decodeShortStatus, decodeU16, encodeCloseV2, encodeOperationV2, fdRequest, pw, replyBody,
   type CloseV2, type CloseV2Reply, type ExchangeStatus, type FnExpiry, type FnStatus, type FoundFd, type FullStatus,
   type OperationV2, type ShiftParams, type ShortStatus,
@@ -30,8 +30,7 @@ const REPLY_MS = { status: 3000, op: 10000, report: 30000, shift: 100000 } as co
  * non-fiscal printing, the OFD exchange). Any other command may move the FN's document counter.
  */
 const MAKES_NO_DOCUMENT = new Set<number>([
-  CMD.shortStatus, CMD.status, CMD.fnStatus, CMD.fnNumber, CMD.fnExpiry, CMD.findFd, CMD.exchangeStatus, CMD.fdAsTlv,
-  CMD.readTlv, CMD.unconfirmed, CMD.shiftParams, CMD.operationV2, CMD.cancelReceipt, CMD.continuePrint, CMD.printLine,
+  ...QUERIES, CMD.operationV2, CMD.cancelReceipt, CMD.continuePrint, CMD.printLine,
   CMD.ofdDataReady, CMD.ofdReadBlock, CMD.ofdWriteStart, CMD.ofdWriteBlock,
 ]);
 

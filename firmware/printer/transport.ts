@@ -12,7 +12,7 @@
 // document (closes, reports, shift open) always start with ENQ: an unanswered ENQ proves the
 // command was never sent, which an unanswered frame cannot.
 import { ACK, ENQ, NAK, STX, cmdName, decodeFrame, encodeFrame, type Frame } from './codec/frame.js';
-import { CMD } from './codec/commands.js';
+import { CMD, QUERIES } from './codec/commands.js';
 import { PrinterUnavailableError, UncertainOutcomeError } from './errors.js';
 import type { SerialLine } from './serial-line.js';
 import type { Logger } from '../../shared/logger.js';
@@ -34,15 +34,12 @@ export const DEFAULT_TIMINGS: TransportTimings = { byteTimeoutMs: 100, ackTimeou
 
 class LineClosed extends Error {}
 
-/** Queries: running one changes nothing on the device, so "maybe executed" is no risk. */
-const READ_ONLY = new Set<number>([CMD.shortStatus, CMD.status, CMD.fnStatus, CMD.fnNumber, CMD.fnExpiry, CMD.findFd,
-  CMD.exchangeStatus, CMD.fdAsTlv, CMD.readTlv, CMD.unconfirmed, CMD.shiftParams]);
 /** May go out without ENQ after a clean exchange: queries, and adding an item to an open
  * receipt (not fiscal; a failed receipt is cancelled whatever happened to the item). */
-const FAST_START = new Set<number>([...READ_ONLY, CMD.operationV2]);
+const FAST_START = new Set<number>([...QUERIES, CMD.operationV2]);
 
-/** Whether a failed exchange may have run the command: it was sent, and it changes something. */
-const mayHaveRun = (cmd: number, sent: boolean): boolean => sent && !READ_ONLY.has(cmd);
+/** Whether a failed exchange may have run the command: it was sent, and it is not a query. */
+const mayHaveRun = (cmd: number, sent: boolean): boolean => sent && !QUERIES.has(cmd);
 
 /** Bytes in arrival order with one waiting reader at a time. */
 class Inbox {

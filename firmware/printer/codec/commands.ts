@@ -14,6 +14,10 @@ export const CMD = {
   shiftParams: 0xff40, closeReceiptV2: 0xff45, operationV2: 0xff46,
 } as const;
 
+/** Queries: running one changes nothing on the device. */
+export const QUERIES: ReadonlySet<number> = new Set<number>([CMD.shortStatus, CMD.status, CMD.fnStatus, CMD.fnNumber,
+  CMD.fnExpiry, CMD.findFd, CMD.exchangeStatus, CMD.fdAsTlv, CMD.readTlv, CMD.unconfirmed, CMD.shiftParams]);
+
 /** Throws PrinterError if the reply carries an error; returns the bytes after the error code. */
 export function replyBody(cmd: number, data: Buffer): Buffer {
   if (data.length < 1) throw new PrinterError(0x7e, cmd);
