@@ -40,9 +40,7 @@ export async function acceptReceipt(deps: AcceptDeps, key: string, body: unknown
       // prints it now. The fiscaliser asks the FN first if a close may have gone through.
       const existing = deps.buffer.get(prior.receiptId);
       if (existing && (existing.status === 'print_failed' || (existing.status === 'buffered' && deps.fiscaliser.printsBufferedOnRetry))) {
-        const t = performance.now();
-        const response = await fiscalise(deps, existing);
-        return { response, receiptId: existing.id, replayed: false, fiscalMs: performance.now() - t };
+        return await fiscalisedOutcome(deps, existing);
       }
       return prior;
     }
@@ -82,9 +80,7 @@ export async function acceptReceipt(deps: AcceptDeps, key: string, body: unknown
       throw err;
     }
     deps.log.info({ receipt_id: stored.id, hlc: stored.hlc, pos_id: stored.posId, total: stored.total }, 'receipt buffered');
-    const t = performance.now();
-    const response = await fiscalise(deps, stored);
-    return { response, receiptId: stored.id, replayed: false, fiscalMs: performance.now() - t };
+    return await fiscalisedOutcome(deps, stored);
   } finally {
     release();
   }
@@ -107,6 +103,13 @@ function replay(buffer: ReceiptBuffer, key: string, hash: string): AcceptOutcome
   // missing response is rebuilt from the row rather than failing the POS.
   const response = existing.response ?? { status: 201, body: acceptedBody(existing) };
   return { response, receiptId: existing.id, replayed: true };
+}
+
+/** Fiscalises `stored` and answers for it, with the time the fiscaliser took (Server-Timing). */
+async function fiscalisedOutcome(deps: AcceptDeps, stored: StoredReceipt): Promise<AcceptOutcome> {
+  const t = performance.now();
+  const response = await fiscalise(deps, stored);
+  return { response, receiptId: stored.id, replayed: false, fiscalMs: performance.now() - t };
 }
 
 async function fiscalise(deps: AcceptDeps, stored: StoredReceipt): Promise<StoredResponse> {
