@@ -12,7 +12,7 @@ import { printerOverrides } from '../helpers/printer-box.js';
 import { saleBody } from '../helpers/receipts.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { BOX_SECRET, waitFor } from '../support/hub-fixture.js';
-import { freePort } from '../support/hub-process.js';
+import { onFreePort } from '../support/hub-process.js';
 import { hubStack, type HubStack } from '../support/hub-stack.js';
 
 describe('UAT-08/09 offline sale and refund before sync', () => {
@@ -23,7 +23,7 @@ describe('UAT-08/09 offline sale and refund before sync', () => {
   let saleId = '';
 
   beforeAll(async () => {
-    s = await hubStack({ mqtt: { port: await freePort() } }, { fnKey: null });
+    s = await onFreePort((port) => hubStack({ mqtt: { port } }, { fnKey: null }));
     emuDir = tempDir('kkt-emu-');
     emu = await ShtrihEmulator.onPty({ dir: emuDir.path, printLineMs: 1 });
     t = await startTestBox({
