@@ -134,12 +134,14 @@ async function fiscalise(deps: AcceptDeps, stored: StoredReceipt): Promise<Store
     // Settled meanwhile (the FN said a lost close went through): its answer is already stored.
     const now = buffer.get(stored.id);
     if (now?.status === 'printed') return now.response ?? { status: 201, body: acceptedBody(now, { fiscal: now.fiscalData }) };
-    // Status change and the replayable response commit together (one transaction).
-    return buffer.db.transaction((): StoredResponse => {
+    // Status change and the replayable response commit together (one transaction); without
+    // an fsync before the answer when the FN can rebuild it after a power cut.
+    const commit = (): StoredResponse => {
       const response = { status: 201, body: acceptedBody(buffer.markPrinted(stored.id, fiscal), { fiscal }) };
       buffer.saveResponse(stored.id, response);
       return response;
-    })();
+    };
+    return deps.fiscaliser.printedSurvivesPowerCut ? buffer.unsynced(commit) : buffer.db.transaction(commit)();
   }
   deps.log.warn({ receipt_id: stored.id, error: result.error }, 'print failed; receipt kept for retry');
   const current = buffer.get(stored.id);

@@ -79,6 +79,7 @@ export class ReceiptBuffer {
    */
   private queued = 0;
   private seenDataVersion = -1;
+  private flushPending = false;
   private readonly now: () => Date;
   private readonly onRemoteTime: BufferOptions['onRemoteTime'];
   private readonly group: GroupCommit<InsertRequest, StoredReceipt>;
@@ -359,6 +360,37 @@ export class ReceiptBuffer {
    */
   syncNow(): void {
     this.writeProbe();
+  }
+
+  /**
+   * Runs `fn` in one transaction committed without an fsync (WAL, synchronous=NORMAL):
+   * consistent and visible at once, on disk at the next full commit, which flushSoon() runs
+   * on the next turn of the event loop. Only for a write that can be rebuilt after a power cut
+   * from something already durable (see Fiscaliser.printedSurvivesPowerCut).
+   */
+  unsynced<T>(fn: () => T): T {
+    // The setting cannot be switched inside a transaction: nested, it commits with the outer one.
+    if (this.db.inTransaction) return fn();
+    stmt(this.db, 'PRAGMA synchronous = NORMAL').run();
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      stmt(this.db, 'PRAGMA synchronous = FULL').run();
+      this.flushSoon();
+    }
+  }
+
+  /**
+   * One full commit on the next turn of the event loop, after the answers written in this
+   * turn have gone to their sockets; calls in the same turn share it.
+   */
+  flushSoon(): void {
+    if (this.flushPending) return;
+    this.flushPending = true;
+    setImmediate(() => {
+      this.flushPending = false;
+      if (this.db.open) this.syncNow();
+    });
   }
 
   /** A real write (and fsync) for /health: proves the database file is writable now. */

@@ -83,8 +83,10 @@ export class PrinterFiscaliser implements Fiscaliser {
   readonly checkpoints: CheckpointStore;
   /** A retry of a receipt still "buffered" prints it (it was caught mid-print). */
   readonly printsBufferedOnRetry = true;
-  /** Every outcome is written with a full fsync (checkpoint, printed, print_failed). */
+  /** The checkpoint (before the close) and print_failed are written with a full fsync. */
   readonly syncsBeforeAnswer = true;
+  /** The checkpoint is settled with the FN on restart (reconcileOnStart). */
+  readonly printedSurvivesPowerCut = true;
   private settling: Promise<unknown> = Promise.resolve();
   /** Receipts this process is printing right now: their own flow settles them. */
   private readonly inFlight = new Set<string>();

@@ -169,7 +169,7 @@ console.log(`latency ms: p50 ${round(percentile(L, 50))}, p95 ${round(percentile
 const A = sorted(actual);
 console.log(`overhead with the emulator's real elapsed time (its late timers on a busy machine excluded): p50 ${round(percentile(A, 50))}, p95 ${round(percentile(A, 95))}`);
 console.log(`print-buffer-full refusals (50h): ${busyRefusals}; slowest receipts (total / emulator ms): ${lat.map((l, i) => [l, emuMs[i] ?? 0] as const).sort((a, b) => b[0] - a[0]).slice(0, 5).map(([l, e]) => `${round(l, 0)}/${round(e, 0)}`).join(', ')}`);
-console.log(`durable write on this disk, p50: ${round(rawBefore)} ms before, ${round(rawAfter)} ms after (2 fsyncs per printed sale: the FN checkpoint, then "printed"; the insert rides on the first)`);
+console.log(`durable write on this disk, p50: ${round(rawBefore)} ms before, ${round(rawAfter)} ms after (per printed sale one fsync before the answer, the FN checkpoint, which the insert rides on and which overlaps the first item; "printed" is flushed just after the answer)`);
 const BO = sorted(boxOwn);
 const HH = sorted(httpHop);
 const PP = sorted(printerPath);

@@ -52,4 +52,34 @@ describe('deferred insert fsync', () => {
     expect(insert.mock.calls[0]?.[0].deferSync).toBe(false);
     expect(sync).not.toHaveBeenCalled();
   });
+
+  it('commits "printed" without an fsync when the FN can rebuild it, and flushes right after the answer', async () => {
+    const sync = vi.spyOn(buffer, 'syncNow');
+    const modeWhilePrinted: number[] = [];
+    const markPrinted = buffer.markPrinted.bind(buffer);
+    vi.spyOn(buffer, 'markPrinted').mockImplementation((id, fiscal) => {
+      modeWhilePrinted.push(buffer.db.pragma('synchronous', { simple: true }) as number);
+      return markPrinted(id, fiscal);
+    });
+    const printer = Object.assign(instantPrinter(), { syncsBeforeAnswer: true, printedSurvivesPowerCut: true });
+    const out = await acceptReceipt(deps(printer), 'k4', saleBody());
+    expect(out.response.status).toBe(201);
+    expect(modeWhilePrinted).toEqual([1]);
+    expect(buffer.db.pragma('synchronous', { simple: true })).toBe(2);
+    // Not before the answer: the flush waits for the next turn of the event loop.
+    expect(sync).not.toHaveBeenCalled();
+    await new Promise((r) => setImmediate(r));
+    expect(sync).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps "printed" fully synced for a fiscaliser that cannot rebuild it', async () => {
+    const modeWhilePrinted: number[] = [];
+    const markPrinted = buffer.markPrinted.bind(buffer);
+    vi.spyOn(buffer, 'markPrinted').mockImplementation((id, fiscal) => {
+      modeWhilePrinted.push(buffer.db.pragma('synchronous', { simple: true }) as number);
+      return markPrinted(id, fiscal);
+    });
+    await acceptReceipt(deps(instantPrinter()), 'k5', saleBody());
+    expect(modeWhilePrinted).toEqual([2]);
+  });
 });
