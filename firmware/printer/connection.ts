@@ -72,7 +72,7 @@ export class PrinterConnection extends EventEmitter<{ state: [LineState] }> {
       this.transport.lineOpened();
       this.delay = this.backoff.initialMs;
       this.lastError = null;
-      this.log.info({ path: this.line.path }, 'printer line open');
+      this.log.info({ path: this.line.path, low_latency: this.line.lowLatency ?? false }, 'printer line open');
       this.set('connected');
     } catch (err) {
       this.lastError = (err as Error).message;

@@ -12,12 +12,15 @@ export interface SerialLine {
   onData(cb: (bytes: Buffer) => void): void;
   /** The line closed: `disconnected` is true for an unplug, false for our own close(). */
   onClose(cb: (disconnected: boolean) => void): void;
+  /** The tty took low-latency mode on open (only a real serial device can). */
+  readonly lowLatency?: boolean;
 }
 
 type Port = SerialPort | SerialPortMock;
 
 class PortLine implements SerialLine {
   private port: Port | null = null;
+  lowLatency = false;
   private readonly dataCbs: ((b: Buffer) => void)[] = [];
   private readonly closeCbs: ((d: boolean) => void)[] = [];
   constructor(readonly path: string, private readonly make: () => Port) {}
@@ -30,6 +33,7 @@ class PortLine implements SerialLine {
     if (this.isOpen) return;
     const port = this.make();
     await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+    this.lowLatency = port instanceof SerialPort ? await askLowLatency(port) : false;
     this.port = port;
     port.on('data', (b: Buffer) => this.dataCbs.forEach((cb) => cb(b)));
     // An unplugged tty shows up as an error or a close with `disconnected`; both end the line.
@@ -67,6 +71,23 @@ class PortLine implements SerialLine {
 
   onClose(cb: (d: boolean) => void): void {
     this.closeCbs.push(cb);
+  }
+}
+
+/**
+ * Asks the tty for ASYNC_LOW_LATENCY. On an FTDI USB-serial adapter that sets its latency timer
+ * to 1 ms: by default it holds a short reply up to 16 ms before passing it to the host, and a
+ * sale waits for 7 replies. Other adapters and pseudo-terminals refuse or ignore it, which is
+ * fine; the udev rule (hardware/udev) sets the FTDI timer at plug time as well. node-serialport
+ * reports no error when only the low-latency step fails, so the result is read back.
+ */
+async function askLowLatency(port: SerialPort): Promise<boolean> {
+  try {
+    await new Promise<void>((resolve, reject) => port.set({ lowLatency: true } as Parameters<SerialPort['set']>[0], (err) => (err ? reject(err) : resolve())));
+    const status = await new Promise<{ lowLatency?: boolean }>((resolve, reject) => port.get((err, s) => (err || !s ? reject(err ?? new Error('no status')) : resolve(s as { lowLatency?: boolean }))));
+    return status.lowLatency === true;
+  } catch {
+    return false;
   }
 }
 

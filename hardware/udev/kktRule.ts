@@ -27,6 +27,10 @@ export function kktRule(kkt: KktUsb): string {
     '# Written by OpticsERP provisioning: this store\'s fiscal printer is /dev/kkt.',
     '# ID_MM_DEVICE_IGNORE: ModemManager must never probe the printer with AT commands.',
     `${match.join(', ')}, SYMLINK+="kkt", GROUP="dialout", MODE="0660", TAG+="systemd", ENV{ID_MM_DEVICE_IGNORE}="1"`,
+    '# An FTDI adapter holds a short reply up to its latency timer (16 ms by default) before',
+    '# passing it on; a sale waits for 7 printer replies. The box also asks for low-latency mode',
+    '# when it opens the port; this covers the time before that and other programs.',
+    `ACTION=="add", SUBSYSTEM=="usb-serial", DRIVER=="ftdi_sio", ${match.slice(1).join(', ')}, ATTR{latency_timer}="1"`,
     '',
   ].join('\n');
 }

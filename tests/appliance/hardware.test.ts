@@ -39,7 +39,9 @@ describe('udev', () => {
     const rule = kktRule({ usbVendorId: '0403', usbProductId: '6001', usbSerial: 'A10K3' });
     expect(rule).toContain('SUBSYSTEM=="tty", ATTRS{idVendor}=="0403", ATTRS{idProduct}=="6001", ATTRS{serial}=="A10K3", SYMLINK+="kkt", GROUP="dialout"');
     expect(rule).toContain('ENV{ID_MM_DEVICE_IGNORE}="1"');
-    expect(kktRule({ usbVendorId: '0403', usbProductId: '6001' })).not.toContain('serial');
+    // Only this printer's FTDI adapter gets the 1 ms latency timer.
+    expect(rule).toContain('ACTION=="add", SUBSYSTEM=="usb-serial", DRIVER=="ftdi_sio", ATTRS{idVendor}=="0403", ATTRS{idProduct}=="6001", ATTRS{serial}=="A10K3", ATTR{latency_timer}="1"');
+    expect(kktRule({ usbVendorId: '0403', usbProductId: '6001' })).not.toContain('ATTRS{serial}');
     expect(() => kktRule({ usbVendorId: '0403', usbProductId: '6001', usbSerial: 'a"b' })).toThrow();
   });
 

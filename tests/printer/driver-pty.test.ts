@@ -14,6 +14,14 @@ describe('driver over a real PTY: operations', () => {
     await rig.close();
   });
 
+  it('opens a pseudo-terminal, which has no low-latency mode, and works over it', async () => {
+    // Low-latency mode is asked for on every open (it matters on an FTDI adapter); a tty
+    // that refuses it must still carry the protocol.
+    expect(rig.line.isOpen).toBe(true);
+    expect(rig.line.lowLatency).toBe(false);
+    expect((await rig.driver.shortStatus()).operator).toBe(30);
+  });
+
   it('reads short and full status', async () => {
     const s = await rig.driver.shortStatus();
     expect(s.operator).toBe(30);
