@@ -22,7 +22,7 @@ import { saleBody } from '../../tests/helpers/receipts.js';
 import { startTestBox } from '../../tests/helpers/box-server.js';
 import { fakeFiscaliser } from '../../tests/support/fake-fiscaliser.js';
 import { BOX_SECRET, waitFor } from '../../tests/support/hub-fixture.js';
-import { freePort } from '../../tests/support/hub-process.js';
+import { onFreePort } from '../crash/hub-process.js';
 import { hubStack } from '../../tests/support/hub-stack.js';
 
 const N = Number(process.env.BENCH_N ?? 5000);
@@ -102,19 +102,26 @@ async function drain(n: number): Promise<{ seconds: number; requests: number; fa
   const s = await hubStack({ ofd: { requestTimeoutMs: 10_000 } }, { fnKey: null });
   const failed: string[] = [];
   s.hub.forwarder.on('failed', (_d, err) => failed.push(err));
-  const fiscaliser = fakeFiscaliser();
-  const port = await freePort();
-  const t = await startTestBox({ uplink: { enabled: true, url: `mqtt://127.0.0.1:${port}`, storeId: 'store-1', boxId: 'box-1', secret: BOX_SECRET, window: 500, pollMs: 50 }, buffer: { capacity: 100_000 } }, { fiscaliser });
-  // Fill the buffer through the real API while the box cannot reach the hub.
-  const posts: Promise<Response>[] = [];
-  for (let i = 0; i < n; i++) {
-    posts.push(t.post(saleBody({ pos_id: `POS-${i % 5}` })));
-    if (posts.length >= 64) await Promise.all(posts.splice(0));
-  }
-  await Promise.all(posts);
-  if (t.box.uplink!.outbox.counts().unsent !== n) throw new Error('buffer not filled');
-  // Point the box at the hub: a broker appears on the address it keeps retrying.
-  const proxy = await tcpProxy(port, s.hub.broker!.port);
+  // The box keeps the address it started with: if its port is taken before the proxy listens,
+  // a new box fills its buffer again on another port (outside the timed part).
+  const { t, proxy } = await onFreePort(async (port) => {
+    const t = await startTestBox({ uplink: { enabled: true, url: `mqtt://127.0.0.1:${port}`, storeId: 'store-1', boxId: 'box-1', secret: BOX_SECRET, window: 500, pollMs: 50 }, buffer: { capacity: 100_000 } }, { fiscaliser: fakeFiscaliser() });
+    try {
+      // Fill the buffer through the real API while the box cannot reach the hub.
+      const posts: Promise<Response>[] = [];
+      for (let i = 0; i < n; i++) {
+        posts.push(t.post(saleBody({ pos_id: `POS-${i % 5}` })));
+        if (posts.length >= 64) await Promise.all(posts.splice(0));
+      }
+      await Promise.all(posts);
+      if (t.box.uplink!.outbox.counts().unsent !== n) throw new Error('buffer not filled');
+      // Point the box at the hub: a broker appears on the address it keeps retrying.
+      return { t, proxy: await tcpProxy(port, s.hub.broker!.port) };
+    } catch (err) {
+      await t.stop();
+      throw err;
+    }
+  });
   const t0 = performance.now();
   // Milestones: every document stored at the hub, confirmed by the OFD, synced at the box.
   const at: { stored?: number; confirmed?: number } = {};
@@ -142,7 +149,10 @@ async function tcpProxy(from: number, to: number) {
     c.on('error', () => up.destroy());
     up.on('error', () => c.destroy());
   });
-  await new Promise<void>((r) => server.listen(from, '127.0.0.1', () => r()));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject); // EADDRINUSE: onFreePort tries another port
+    server.listen(from, '127.0.0.1', () => { server.off('error', reject); resolve(); });
+  });
   return { close: () => { server.close(); } };
 }
 

@@ -17,6 +17,20 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * Runs `start` on a free port, and on another one if something took it between the pick and
+ * the listen (EADDRINUSE): freePort() can only say a port was free a moment ago.
+ */
+export async function onFreePort<T>(start: (port: number) => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await start(await freePort());
+    } catch (err) {
+      if (i >= attempts || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    }
+  }
+}
+
 export interface HubProcessOptions {
   /** Pass this process's whole environment on (tests); otherwise only PATH, as a unit would. */
   inheritEnv?: boolean;
@@ -41,6 +55,8 @@ export class HubProcess {
     });
     this.child = child;
     this.exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    // 'exit' can come before the end of stderr, where the reason for a failed start is.
+    const closed = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
     const logFile = this.opts.logFile;
     if (logFile) {
       child.stdout?.on('data', (d: Buffer) => appendFileSync(logFile, d));
@@ -64,10 +80,13 @@ export class HubProcess {
         }
       };
       child.stdout?.on('data', onData);
-      void this.exited?.then(([code, signal]) => {
+      void closed.then(([code, signal]) => {
         clearTimeout(timer);
-        reject(new Error(`hub exited before listening (code ${String(code)}, signal ${String(signal)}): ${out.slice(-2000)}${err}`));
-      });
+        const e: NodeJS.ErrnoException = new Error(`hub exited before listening (code ${String(code)}, signal ${String(signal)}): ${out.slice(-2000)}${err}`);
+        // The child's port was taken after the caller picked it: lets onFreePort() try another.
+        if (/listen EADDRINUSE/.test(err)) e.code = 'EADDRINUSE';
+        reject(e);
+      }, reject);
     });
   }
 

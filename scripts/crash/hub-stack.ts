@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestOfd, type OfdStats, type TestOfd } from '../../hardware/sim/ofd/server.js';
 import { openDatabase } from '../../shared/db.js';
-import { freePort, HubProcess } from './hub-process.js';
+import { HubProcess, onFreePort } from './hub-process.js';
 
 export const STORE = 'store-1';
 const OFD_KEY = 'crash-harness-ofd-key';
@@ -32,16 +32,18 @@ export class HubStack {
     mkdirSync(dataDir, { recursive: true });
     const config = join(dir, 'hub.json');
     writeFileSync(config, JSON.stringify({ boxes: [{ store: STORE, box: box.id, secret: box.secret }] }));
-    const port = await freePort();
-    const env = {
-      HUB_CONFIG: config, HUB_DATA_DIR: dataDir, HUB_MQTT__PORT: String(port), HUB_MQTT__PASSWORD: 'crash-harness-hub-service',
-      HUB_HTTP__PORT: '0', HUB_HTTP__OPERATOR_TOKEN: 'crash-harness-operator', HUB_ERP__ENABLED: 'false',
-      HUB_OFD__URL: ofd.url, HUB_OFD__API_KEY: OFD_KEY, HUB_OFD__HALF_OPEN_AFTER_MS: '300',
-      HUB_OFD__BACKOFF_INITIAL_MS: '50', HUB_OFD__BACKOFF_MAX_MS: '500', HUB_OFD__REQUEST_TIMEOUT_MS: '5000',
-    };
-    const stack = new HubStack(ofd, `mqtt://127.0.0.1:${port}`, env, dataDir);
-    await stack.startHub();
-    return stack;
+    // Only the first start may move to another port; restarts keep the one it got.
+    return onFreePort(async (port) => {
+      const env = {
+        HUB_CONFIG: config, HUB_DATA_DIR: dataDir, HUB_MQTT__PORT: String(port), HUB_MQTT__PASSWORD: 'crash-harness-hub-service',
+        HUB_HTTP__PORT: '0', HUB_HTTP__OPERATOR_TOKEN: 'crash-harness-operator', HUB_ERP__ENABLED: 'false',
+        HUB_OFD__URL: ofd.url, HUB_OFD__API_KEY: OFD_KEY, HUB_OFD__HALF_OPEN_AFTER_MS: '300',
+        HUB_OFD__BACKOFF_INITIAL_MS: '50', HUB_OFD__BACKOFF_MAX_MS: '500', HUB_OFD__REQUEST_TIMEOUT_MS: '5000',
+      };
+      const stack = new HubStack(ofd, `mqtt://127.0.0.1:${port}`, env, dataDir);
+      await stack.startHub();
+      return stack;
+    });
   }
 
   private async startHub(): Promise<void> {

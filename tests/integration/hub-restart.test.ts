@@ -9,7 +9,7 @@ import type { ReceiptAck } from '../../shared/mqtt/messages.js';
 import { boxTopics } from '../../shared/mqtt/topics.js';
 import { makeDocument, TEST_FN, TEST_FN_KEY } from '../support/documents.js';
 import { ackEntries, BOX_SECRET, connectBox, SERVICE_SECRET, tempDir, waitFor } from '../support/hub-fixture.js';
-import { freePort, startHubProcess, type HubProcess } from '../support/hub-process.js';
+import { onFreePort, startHubProcess, type HubProcess } from '../support/hub-process.js';
 
 const T = boxTopics({ store: 'store-1', box: 'box-1' });
 
@@ -23,7 +23,7 @@ describe('hub kill -9 in the middle of forwarding', () => {
     tmp = tempDir();
     ofd = await startTestOfd({ apiKey: 'ofd-key', fnKey: TEST_FN_KEY });
     env = {
-      HUB_DATA_DIR: join(tmp.dir, 'hub'), HUB_MQTT__PORT: String(await freePort()), HUB_MQTT__PASSWORD: SERVICE_SECRET,
+      HUB_DATA_DIR: join(tmp.dir, 'hub'), HUB_MQTT__PASSWORD: SERVICE_SECRET,
       HUB_HTTP__PORT: '0', HUB_OFD__URL: ofd.url, HUB_OFD__API_KEY: 'ofd-key', HUB_OFD__HALF_OPEN_AFTER_MS: '300',
       HUB_OFD__BACKOFF_INITIAL_MS: '50', HUB_OFD__BACKOFF_MAX_MS: '200', HUB_OFD__REQUEST_TIMEOUT_MS: '2000',
       // Small batches keep forwarding slow enough (slow OFD) for the kill to land in the middle.
@@ -36,7 +36,8 @@ describe('hub kill -9 in the middle of forwarding', () => {
   afterEach(async () => { await hub?.terminate(); await ofd.close(); tmp.cleanup(); });
 
   it('keeps sessions and queued QoS 1 acks; every document reaches the OFD exactly once', async () => {
-    hub = await startHubProcess(env);
+    // The restart below reuses env: it comes back on the port this first start got.
+    hub = await onFreePort((port) => { env.HUB_MQTT__PORT = String(port); return startHubProcess(env); });
     await ofd.setFault({ mode: 'slow', delay_ms: 60 });
     let box: MqttClient = await connectBox(hub.mqttUrl, 'box-1');
     await box.subscribeAsync(T.ack, { qos: 1 });

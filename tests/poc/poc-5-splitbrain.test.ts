@@ -6,7 +6,7 @@ import { saleBody } from '../helpers/receipts.js';
 import { startTestBox, TEST_TOKEN, type TestBox } from '../helpers/box-server.js';
 import { fakeFiscaliser } from '../support/fake-fiscaliser.js';
 import { BOX_SECRET, waitFor } from '../support/hub-fixture.js';
-import { freePort } from '../support/hub-process.js';
+import { onFreePort } from '../support/hub-process.js';
 import { hubStack, type HubStack } from '../support/hub-stack.js';
 import { Hub } from '../../hub/hub.js';
 import { silentLogger } from '../../shared/logger.js';
@@ -53,8 +53,8 @@ describe('POC-5: split brain', () => {
   }, 60_000);
 
   it('box <-> hub flapping: the hub goes away twice while the box sells; nothing lost, nothing twice', async () => {
-    const port = await freePort();
-    s = await hubStack({ mqtt: { port } }, { fnKey: null });
+    // A fixed port (not 0) so the restarts below come back on the box's address.
+    s = await onFreePort((port) => hubStack({ mqtt: { port } }, { fnKey: null }));
     await startBox(s.hub.mqttUrl);
     let sold = 0;
     const sell = async (n: number) => { for (let i = 0; i < n; i++, sold++) expect((await t!.post(saleBody())).status).toBe(201); };
