@@ -45,14 +45,30 @@ export class ShtrihEmulator {
 
   /** The tty path the driver opens. */
   get hostPath(): string {
-    return join(this.opts.dir, 'kkt');
+    return this.fixedHostPath ?? join(this.opts.dir, 'kkt');
   }
+
+  private fixedHostPath: string | null = null;
 
   /** Serves the protocol on a socat pseudo-terminal pair under `opts.dir`. */
   static async onPty(opts: EmulatorOptions): Promise<ShtrihEmulator> {
     const emu = new ShtrihEmulator(opts);
     emu.pty = new PtyPair(join(opts.dir, 'kkt-device'), emu.hostPath);
     await emu.plug();
+    return emu;
+  }
+
+  /**
+   * Serves the protocol on a line this process already has, e.g. the master of a pty it was
+   * started on (master-line.ts); `hostPath` is where the driver opens the other end.
+   */
+  static async onLine(opts: EmulatorOptions, line: SerialLine, hostPath: string): Promise<ShtrihEmulator> {
+    const emu = new ShtrihEmulator(opts);
+    emu.fixedHostPath = hostPath;
+    await line.open();
+    emu.line = line;
+    emu.link = new DeviceLink(line, emu.device, emu.faults, emu.linkOpts);
+    emu.link.onDisconnectRequest = () => undefined;
     return emu;
   }
 
@@ -84,6 +100,7 @@ export class ShtrihEmulator {
 
   /** The USB cable is pulled: both ttys vanish. */
   async unplug(): Promise<void> {
+    if (this.fixedHostPath) throw new Error('unplug needs the socat PTY pair (npm run emulator); this emulator owns its pty for good');
     this.link.reset();
     await this.line?.close().catch(() => undefined);
     await this.pty?.stop();
@@ -137,7 +154,7 @@ export class ShtrihEmulator {
   snapshot(): Record<string, unknown> {
     const s = this.fn.state;
     return {
-      tty: this.pty ? this.hostPath : null, plugged: this.plugged, faults: { ...this.faults },
+      tty: this.pty || this.fixedHostPath ? this.hostPath : null, plugged: this.plugged, faults: { ...this.faults },
       mode: this.device.mode, submode: this.device.submode, receiptOpen: this.device.receipt !== null,
       fn: { number: s.fnNumber, lastFd: s.lastFd, shift: s.shift, unconfirmed: this.fn.unconfirmed().length },
       link: { ...this.link.stats }, busyRefusals: this.device.busyRefusals,

@@ -4,7 +4,11 @@
 // time (line time both ways + FN write, counted by the emulator), and the box's overhead (the
 // rest: HTTP, durable insert, driver, PTY hop). Target: overhead p95 <= 10 ms. Ends with JSON.
 // The POS client is a separate process on node:http (see pos-client.ts).
-// Options (env): BENCH_N (200), FN_DOC_MS (150), PRINT_LINE_MS (15).
+// Options (env): BENCH_N (200), FN_DOC_MS (150), PRINT_LINE_MS (15), BENCH_RIG (direct | relay):
+// `direct` (default) starts the emulator on the master of the pty the box opens (socat makes
+// the pty and execs the emulator: one tty between them, as one line is between a box and its
+// printer); `relay` puts it behind socat's PTY pair, as the tests and `npm run emulator` do
+// (two ttys and socat's relay process in every crossing).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,11 +28,21 @@ import type { PostResult } from './http-post.js';
 const N = Number(process.env.BENCH_N ?? 200);
 const FN_DOC_MS = Number(process.env.FN_DOC_MS ?? 150);
 const PRINT_LINE_MS = Number(process.env.PRINT_LINE_MS ?? 15);
+const RIG = process.env.BENCH_RIG ?? 'direct';
+if (RIG !== 'direct' && RIG !== 'relay') throw new Error(`BENCH_RIG must be direct or relay, not ${RIG}`);
 const dir = mkdtempSync(join(tmpdir(), 'bench-print-'));
 const token = 'bench-pos-token-0123456789';
 
 console.log('machine:', JSON.stringify(machineFacts(dir)));
-console.log(`receipts: ${N} sequential via POST /v1/kkt/receipt; emulator on a PTY at 115200 baud, FN write ${FN_DOC_MS} ms, print ${PRINT_LINE_MS} ms/line`);
+const RIG_TEXT = RIG === 'direct' ? 'the emulator on the pty master (one tty, no relay)' : 'the emulator behind socat\'s PTY pair (two ttys and a relay)';
+console.log(`receipts: ${N} sequential via POST /v1/kkt/receipt; ${RIG_TEXT} at 115200 baud, FN write ${FN_DOC_MS} ms, print ${PRINT_LINE_MS} ms/line`);
+
+/** Starts `node <script> <args>` on the master of a new pty whose slave is `link` (socat nofork). */
+function onPtyMaster(link: string, script: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const cmd = [process.execPath, '--import', 'tsx', script, ...args].join(' ');
+  if (/[,:!"' ]/.test(cmd.replace(/ /g, ''))) throw new Error(`socat cannot pass this command line: ${cmd}`);
+  return spawn('socat', [`PTY,link=${link},raw,echo=0`, `EXEC:${cmd},nofork`], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+}
 
 // The disk's durable-write time, same folder: a printed sale costs two fsyncs (the FN
 // checkpoint before the close, which also flushes the receipt's insert, and "printed").
@@ -51,10 +65,28 @@ const rawBefore = rawWriteP50(100);
 // what each handshake costs before the box or the emulator do anything. The box's own share
 // of the overhead comes from its Server-Timing header (box handling vs. fiscalisation).
 async function ptyRoundTrips(n: number): Promise<number[]> {
-  const pair = new PtyPair(join(dir, 'echo-a'), join(dir, 'echo-b'));
-  await pair.start();
-  const echo = fork(fileURLToPath(new URL('./pty-echo.ts', import.meta.url)), [join(dir, 'echo-a')], { execArgv: ['--import', 'tsx'] });
-  await new Promise((r) => echo.once('message', r));
+  const echoScript = fileURLToPath(new URL('./pty-echo.ts', import.meta.url));
+  let stopEcho: () => Promise<void>;
+  if (RIG === 'direct') {
+    const p = onPtyMaster(join(dir, 'echo-b'), echoScript, ['--stdio-pty', join(dir, 'echo-b')]);
+    await new Promise<void>((resolve, reject) => {
+      createInterface({ input: p.stderr! }).on('line', (l) => l === 'ready' && resolve());
+      p.once('exit', (code) => reject(new Error(`echo exited with ${code}`)));
+    });
+    stopEcho = async () => {
+      p.kill('SIGTERM');
+      if (p.exitCode === null) await new Promise((r) => p.once('exit', r));
+    };
+  } else {
+    const pair = new PtyPair(join(dir, 'echo-a'), join(dir, 'echo-b'));
+    await pair.start();
+    const echo = fork(echoScript, [join(dir, 'echo-a')], { execArgv: ['--import', 'tsx'] });
+    await new Promise((r) => echo.once('message', r));
+    stopEcho = async () => {
+      echo.disconnect();
+      await pair.stop();
+    };
+  }
   const port = new SerialPort({ path: join(dir, 'echo-b'), baudRate: 115200, autoOpen: false, hupcl: false });
   await new Promise<void>((res, rej) => port.open((e) => (e ? rej(e) : res())));
   const rtt: number[] = [];
@@ -67,19 +99,25 @@ async function ptyRoundTrips(n: number): Promise<number[]> {
     rtt.push(performance.now() - t);
   }
   await new Promise<void>((r) => port.close(() => r()));
-  echo.disconnect();
-  await pair.stop();
+  await stopEcho();
   return rtt.sort((a, b) => a - b);
 }
 const wire = await ptyRoundTrips(500);
 
 // The emulator runs in its own process, as the real printer is its own device: its CPU time
 // is not the box's. Its own time per receipt is read from its control channel.
-const emuProc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../hardware/shtrih-emulator/main.ts', import.meta.url)),
-  '--dir', join(dir, 'emu'), '--fn-doc-ms', String(FN_DOC_MS), '--print-line-ms', String(PRINT_LINE_MS), '--no-state-file',
-  '--control-file', join(dir, 'control.json')], { env: { ...process.env, EMULATOR_READY_JSON: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+const emuMain = fileURLToPath(new URL('../../hardware/shtrih-emulator/main.ts', import.meta.url));
+const emuArgs = ['--dir', join(dir, 'emu'), '--fn-doc-ms', String(FN_DOC_MS), '--print-line-ms', String(PRINT_LINE_MS), '--no-state-file',
+  '--control-file', join(dir, 'control.json')];
+const emuEnv = { ...process.env, EMULATOR_READY_JSON: '1' };
+// On the pty master the emulator's stdout is the wire, so it says "ready" on stderr.
+const emuProc = RIG === 'direct'
+  ? onPtyMaster(join(dir, 'kkt'), emuMain, [...emuArgs, '--stdio-pty', join(dir, 'kkt')], emuEnv)
+  : spawn(process.execPath, ['--import', 'tsx', emuMain, ...emuArgs], { env: emuEnv, stdio: ['ignore', 'pipe', 'inherit'] });
 const ready = await new Promise<{ tty: string; control: string }>((resolve, reject) => {
-  createInterface({ input: emuProc.stdout! }).once('line', (l) => resolve(JSON.parse(l) as { tty: string; control: string }));
+  createInterface({ input: (RIG === 'direct' ? emuProc.stderr : emuProc.stdout)! }).on('line', (l) => {
+    if (l.startsWith('{"ready"')) resolve(JSON.parse(l) as { tty: string; control: string });
+  });
   emuProc.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
 });
 const emuState = async () => (await (await fetch(`${ready.control}/state`)).json()) as { link: { deviceMs: number; actualMs: number }; busyRefusals: number };
@@ -178,8 +216,8 @@ const WX = sorted(wireExcess);
 const BT = sorted(boxTotalOwn);
 console.log(`the box's own time (Server-Timing box minus the driver's waits for the device) p50 ${round(percentile(BT, 50))} / p95 ${round(percentile(BT, 95))} ms; the driver's waits beyond the emulator's modeled time (PTY relay, process wake-ups) p50 ${round(percentile(WX, 50))} / p95 ${round(percentile(WX, 95))} ms`);
 const wireP50 = percentile(wire, 50);
-console.log(`the wire alone (socat PTY + node-serialport both ends, 1-byte echo in another process): round trip p50 ${round(wireP50, 3)} ms, p95 ${round(percentile(wire, 95), 3)} ms, p99 ${round(percentile(wire, 99), 3)} ms; the box waits for the device ${round(waitsPerReceipt, 1)} times per receipt (frame ACKs, replies, ENQ answers)`);
+console.log(`the wire alone (${RIG === 'direct' ? 'one pty, node-serialport on the box\'s end, the echo on the master' : 'socat PTY pair + node-serialport both ends'}, 1-byte echo in another process): round trip p50 ${round(wireP50, 3)} ms, p95 ${round(percentile(wire, 95), 3)} ms, p99 ${round(percentile(wire, 99), 3)} ms; the box waits for the device ${round(waitsPerReceipt, 1)} times per receipt (frame ACKs, replies, ENQ answers)`);
 console.log(JSON.stringify({
   n: N, p50_ms: round(percentile(L, 50)), p95_ms: round(percentile(L, 95)), emulator_p95_ms: round(percentile(E, 95)),
-  overhead_p95_ms: round(percentile(O, 95)), overhead_p50_ms: round(percentile(O, 50)), overhead_vs_actual_p95_ms: round(percentile(A, 95)), receipts_per_s: round(N / seconds, 2), box_own_p50_ms: round(percentile(BO, 50)), box_own_p95_ms: round(percentile(BO, 95)), http_hop_p50_ms: round(percentile(HH, 50)), http_hop_p95_ms: round(percentile(HH, 95)), printer_path_p50_ms: round(percentile(PP, 50)), printer_path_p95_ms: round(percentile(PP, 95)), box_total_own_p50_ms: round(percentile(BT, 50)), box_total_own_p95_ms: round(percentile(BT, 95)), wire_excess_p50_ms: round(percentile(WX, 50)), wire_excess_p95_ms: round(percentile(WX, 95)), wire_rtt_p50_ms: round(wireP50, 3), wire_rtt_p95_ms: round(percentile(wire, 95), 3), wire_waits_per_receipt: round(waitsPerReceipt, 1), durable_write_p50_ms: round((rawBefore + rawAfter) / 2), fn_doc_ms: FN_DOC_MS, print_line_ms: PRINT_LINE_MS,
+  overhead_p95_ms: round(percentile(O, 95)), overhead_p50_ms: round(percentile(O, 50)), overhead_vs_actual_p95_ms: round(percentile(A, 95)), receipts_per_s: round(N / seconds, 2), box_own_p50_ms: round(percentile(BO, 50)), box_own_p95_ms: round(percentile(BO, 95)), http_hop_p50_ms: round(percentile(HH, 50)), http_hop_p95_ms: round(percentile(HH, 95)), printer_path_p50_ms: round(percentile(PP, 50)), printer_path_p95_ms: round(percentile(PP, 95)), box_total_own_p50_ms: round(percentile(BT, 50)), box_total_own_p95_ms: round(percentile(BT, 95)), wire_excess_p50_ms: round(percentile(WX, 50)), wire_excess_p95_ms: round(percentile(WX, 95)), wire_rtt_p50_ms: round(wireP50, 3), wire_rtt_p95_ms: round(percentile(wire, 95), 3), wire_waits_per_receipt: round(waitsPerReceipt, 1), durable_write_p50_ms: round((rawBefore + rawAfter) / 2), fn_doc_ms: FN_DOC_MS, print_line_ms: PRINT_LINE_MS, rig: RIG,
 }));
