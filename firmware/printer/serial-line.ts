@@ -1,7 +1,9 @@
 // The narrow edge between the driver and the wire. The driver only needs to open, write,
 // be told of bytes and of the line going away, and close; anything that does that (a real
 // port, a mock binding, a test double) can carry the protocol.
-import { SerialPort, SerialPortMock } from 'serialport';
+import { SerialPortMock } from 'serialport';
+import { SerialPortStream } from '@serialport/stream';
+import { DirectIoBinding } from './direct-io-binding.js';
 
 export interface SerialLine {
   readonly path: string;
@@ -16,7 +18,7 @@ export interface SerialLine {
   readonly lowLatency?: boolean;
 }
 
-type Port = SerialPort | SerialPortMock;
+type Port = SerialPortStream;
 
 class PortLine implements SerialLine {
   private port: Port | null = null;
@@ -33,7 +35,7 @@ class PortLine implements SerialLine {
     if (this.isOpen) return;
     const port = this.make();
     await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-    this.lowLatency = port instanceof SerialPort ? await askLowLatency(port) : false;
+    this.lowLatency = port instanceof SerialPortMock ? false : await askLowLatency(port);
     this.port = port;
     port.on('data', (b: Buffer) => this.dataCbs.forEach((cb) => cb(b)));
     // An unplugged tty shows up as an error or a close with `disconnected`; both end the line.
@@ -81,9 +83,9 @@ class PortLine implements SerialLine {
  * fine; the udev rule (hardware/udev) sets the FTDI timer at plug time as well. node-serialport
  * reports no error when only the low-latency step fails, so the result is read back.
  */
-async function askLowLatency(port: SerialPort): Promise<boolean> {
+async function askLowLatency(port: SerialPortStream): Promise<boolean> {
   try {
-    await new Promise<void>((resolve, reject) => port.set({ lowLatency: true } as Parameters<SerialPort['set']>[0], (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) => port.set({ lowLatency: true } as Parameters<SerialPortStream['set']>[0], (err) => (err ? reject(err) : resolve())));
     const status = await new Promise<{ lowLatency?: boolean }>((resolve, reject) => port.get((err, s) => (err || !s ? reject(err ?? new Error('no status')) : resolve(s as { lowLatency?: boolean }))));
     return status.lowLatency === true;
   } catch {
@@ -93,7 +95,7 @@ async function askLowLatency(port: SerialPort): Promise<boolean> {
 
 /** A real tty (a USB-serial printer, or one end of a socat pseudo-terminal pair). */
 export function openSerialLine(path: string, baudRate: number): SerialLine {
-  return new PortLine(path, () => new SerialPort({ path, baudRate, autoOpen: false, hupcl: false }));
+  return new PortLine(path, () => new SerialPortStream({ binding: DirectIoBinding, path, baudRate, autoOpen: false, hupcl: false }));
 }
 
 /** In-process line over @serialport/binding-mock: the caller creates the mock port first. */

@@ -4,7 +4,7 @@
 // and the emulator, not two ttys and a relay process (socat's PTY pair); a real printer is on
 // the far end of one line and never asleep, so this rig adds less wire time of its own that is
 // not the printer's. No unplug: the pty lives as long as this process.
-import { openSync, closeSync, constants, write } from 'node:fs';
+import { openSync, closeSync, constants, write, writeSync } from 'node:fs';
 import tty from 'node:tty';
 import type { SerialLine } from '../../firmware/printer/serial-line.js';
 
@@ -30,6 +30,15 @@ export function ptyMasterOnStdio(slavePath: string): SerialLine {
       reader.on('close', () => closeCbs.forEach((cb) => cb(true)));
     },
     write(bytes: Buffer) {
+      // The master is non-blocking (the read stream made it so): a reply fits the tty's buffer
+      // and leaves at once, with no thread-pool hand-off; a full buffer falls back to the pool.
+      try {
+        const n = writeSync(1, bytes);
+        if (n === bytes.length) return Promise.resolve();
+        bytes = bytes.subarray(n);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return Promise.reject(err as Error);
+      }
       return new Promise<void>((resolve, reject) => write(1, bytes, (err) => (err ? reject(err) : resolve())));
     },
     async close() {

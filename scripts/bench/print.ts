@@ -20,8 +20,12 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../shared/logger.js';
 import { openDatabase } from '../../shared/db.js';
-import { SerialPort } from 'serialport';
+import { SerialPortStream } from '@serialport/stream';
+import { DirectIoBinding } from '../../firmware/printer/direct-io-binding.js';
 import { PtyPair } from '../../hardware/shtrih-emulator/pty.js';
+import { resolvePowerLine } from '../../firmware/power/power-setup.js';
+import { SimulatedGpio } from '../../firmware/power/simulated-gpio.js';
+import type { Level } from '../../firmware/power/gpio-input.js';
 import { machineFacts, percentile, round } from './machine-facts.js';
 import type { PostResult } from './http-post.js';
 
@@ -87,7 +91,8 @@ async function ptyRoundTrips(n: number): Promise<number[]> {
       await pair.stop();
     };
   }
-  const port = new SerialPort({ path: join(dir, 'echo-b'), baudRate: 115200, autoOpen: false, hupcl: false });
+  // The box's end as the box opens it (node-serialport with the direct-I/O binding).
+  const port = new SerialPortStream({ binding: DirectIoBinding, path: join(dir, 'echo-b'), baudRate: 115200, autoOpen: false, hupcl: false });
   await new Promise<void>((res, rej) => port.open((e) => (e ? rej(e) : res())));
   const rtt: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -122,9 +127,13 @@ const ready = await new Promise<{ tty: string; control: string }>((resolve, reje
 });
 const emuState = async () => (await (await fetch(`${ready.control}/state`)).json()) as { link: { deviceMs: number; actualMs: number }; busyRefusals: number };
 const emu = { hostPath: ready.tty };
-const box = new Box(loadBoxConfig({ env: {}, overrides: {
+const boxConfig = loadBoxConfig({ env: {}, overrides: {
   dataDir: join(dir, 'box'), logLevel: 'silent', api: { port: 0, posTokens: [token] }, printer: { enabled: true, path: emu.hostPath },
-} }), { log: silentLogger() });
+} });
+// The power-loss line as a Pi's GPIO is (onoff: an edge wakes the box, nothing between edges),
+// not the demo stack's file simulator, which reads its file every 100 ms on the box's thread.
+const mainsOn = (1 - resolvePowerLine(boxConfig.power).lossLevel) as Level;
+const box = new Box(boxConfig, { log: silentLogger(), gpio: new SimulatedGpio(mainsOn) });
 const url = await box.start();
 
 // The POS is its own process (a real one is another machine): its HTTP client's CPU is not
