@@ -36,6 +36,10 @@ function ready(port: UnixPort, event: 'readable' | 'writable'): Promise<void> {
 
 async function readNow(port: UnixPort, buffer: Buffer, offset: number, length: number): Promise<{ buffer: Buffer; bytesRead: number }> {
   for (;;) {
+    // Poll first: the stream asks for more right after every chunk, when the line is almost
+    // always empty, and a read that finds nothing throws EAGAIN - building that error costs
+    // ten times the read. The poll is level-triggered, so bytes already waiting fire it at once.
+    await ready(port, 'readable');
     if (!port.isOpen || port.fd === null) throw notOpen();
     try {
       const bytesRead = readSync(port.fd, buffer, offset, length, null);
@@ -44,7 +48,6 @@ async function readNow(port: UnixPort, buffer: Buffer, offset: number, length: n
       return { buffer, bytesRead };
     } catch (err) {
       if (!RETRY.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
-      await ready(port, 'readable');
     }
   }
 }

@@ -18,6 +18,9 @@ export interface LinkOptions {
 
 type State = 'idle' | 'rx' | 'executing' | 'confirm' | 'held';
 
+/** How long before a modeled time the device stops sleeping and watches the clock (ms). */
+const SPIN_MS = 1.5;
+
 export class DeviceLink {
   private state: State = 'idle';
   private rx: number[] = [];
@@ -39,6 +42,8 @@ export class DeviceLink {
    * keeps its modeled pace over a receipt. Sends are never shortened, so bytes keep their order.
    */
   private behindMs = 0;
+  /** Timers keep the modeled time exactly (see at()): from an execution wait to its reply. */
+  private exact = false;
 
   constructor(private line: SerialLine, private readonly device: ShtrihDevice, private readonly faults: Faults, private readonly opts: LinkOptions) {
     line.onData((b) => this.onBytes(b));
@@ -53,6 +58,7 @@ export class DeviceLink {
 
   reset(): void {
     this.behindMs = 0;
+    this.exact = false;
     this.state = 'idle';
     this.rx = [];
     this.clearTimers();
@@ -91,12 +97,24 @@ export class DeviceLink {
       fn();
       return;
     }
-    // Rounded up: a timer must not fire before the modeled time (Node may fire a floor()ed one
-    // early); the rounding, like any lateness, is paid back in the next execution wait.
-    setTimeout(() => {
+    const run = () => {
       this.behindMs += Math.max(0, performance.now() - due);
       fn();
-    }, Math.ceil(wait));
+    };
+    if (!this.exact) {
+      // Rounded up: a timer must not fire before the modeled time (Node may fire a floor()ed
+      // one early); the rounding, like any lateness, is paid back in the next execution wait.
+      setTimeout(run, Math.ceil(wait));
+      return;
+    }
+    // From an execution wait (FN write, printing) to the end of its reply nothing later can pay
+    // lateness back, and a Node timer fires up to ~1 ms late: the rig's lateness would be
+    // counted as the box's. So the timer wakes the device a little early and it watches the
+    // clock on the event loop until the modeled time, as a device on its own microcontroller
+    // would. (Everywhere else that would only cost CPU the box shares on a small machine.)
+    const poll = () => (performance.now() >= due ? run() : void setImmediate(poll));
+    if (wait > SPIN_MS) setTimeout(poll, Math.floor(wait - SPIN_MS));
+    else poll();
   }
 
   private onBytes(chunk: Buffer): void {
@@ -211,6 +229,7 @@ export class DeviceLink {
       // The execution wait pays back lateness the device has built up (never below zero).
       const pay = Math.min(delay, Math.max(0, this.behindMs));
       this.behindMs -= pay;
+      this.exact = true;
       this.at(performance.now() + delay - pay, run);
     };
     this.at(this.frameAt + inMs, ackAndRun);
@@ -234,7 +253,10 @@ export class DeviceLink {
     // Real time the device took for this command, late timers of a busy machine included.
     const at = this.frameAt;
     this.frameAt = 0;
-    this.send(out, at ? () => (this.stats.actualMs += performance.now() - at) : undefined);
+    this.send(out, () => {
+      if (at) this.stats.actualMs += performance.now() - at;
+      this.exact = false;
+    });
     if (this.confirmTimer) clearTimeout(this.confirmTimer);
     this.confirmTimer = setTimeout(() => {
       this.confirmTimer = null;

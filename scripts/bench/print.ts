@@ -224,6 +224,10 @@ console.log(`overhead split (Server-Timing): the box's own handling outside the 
 const WX = sorted(wireExcess);
 const BT = sorted(boxTotalOwn);
 console.log(`the box's own time (Server-Timing box minus the driver's waits for the device) p50 ${round(percentile(BT, 50))} / p95 ${round(percentile(BT, 95))} ms; the driver's waits beyond the emulator's modeled time (PTY relay, process wake-ups) p50 ${round(percentile(WX, 50))} / p95 ${round(percentile(WX, 95))} ms`);
+// Where the tail comes from: the split of the slowest tenth of receipts by overhead.
+const slowest = over.map((o, i) => ({ o, i })).sort((a, b) => b.o - a.o).slice(0, Math.max(1, Math.round(N / 10)));
+const mean = (f: (i: number) => number) => round(slowest.reduce((a, { i }) => a + f(i), 0) / slowest.length);
+console.log(`the slowest 10 % by overhead (mean ${mean((i) => over[i] ?? 0)} ms): the box's own time ${mean((i) => boxTotalOwn[i] ?? 0)} ms, the rig's wire beyond the model ${mean((i) => wireExcess[i] ?? 0)} ms, HTTP hop + POS ${mean((i) => httpHop[i] ?? 0)} ms`);
 const wireP50 = percentile(wire, 50);
 console.log(`the wire alone (${RIG === 'direct' ? 'one pty, node-serialport on the box\'s end, the echo on the master' : 'socat PTY pair + node-serialport both ends'}, 1-byte echo in another process): round trip p50 ${round(wireP50, 3)} ms, p95 ${round(percentile(wire, 95), 3)} ms, p99 ${round(percentile(wire, 99), 3)} ms; the box waits for the device ${round(waitsPerReceipt, 1)} times per receipt (frame ACKs, replies, ENQ answers)`);
 console.log(JSON.stringify({
