@@ -20,11 +20,14 @@ const { values } = parseArgs({
     'no-hub': { type: 'boolean', default: false },
     'hub-kill-every': { type: 'string', default: '5' },
     'ofd-delay-ms': { type: 'string', default: '100' },
-    'drain-timeout-ms': { type: 'string', default: '120000' },
+    // Default: 120 s, or 3 s per cycle if more. Each cycle leaves ~15 documents whose TLV the
+    // box reads from the FN over the serial line before uploading them (~10 documents/s), so a
+    // 100-cycle run needs ~150 s and a fixed 120 s made it fail with nothing wrong.
+    'drain-timeout-ms': { type: 'string' },
   },
 });
-const n = (k: keyof typeof values) => {
-  const v = Number(values[k]);
+const n = (k: Exclude<keyof typeof values, 'no-printer' | 'no-hub'>) => {
+  const v = Number(values[k] ?? (k === 'drain-timeout-ms' ? Math.max(120_000, 3000 * Number(values.cycles)) : NaN));
   if (!Number.isInteger(v) || v < 0) {
     console.error(`--${k} must be a non-negative integer (got ${String(values[k])})`);
     process.exit(64);
