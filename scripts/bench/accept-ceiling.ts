@@ -1,6 +1,7 @@
 // npm run bench:accept:ceiling — where bench:accept's time goes: the same accept logic
 // (validation, idempotency, HLC, group-committed durable insert) behind three HTTP layers,
-// each driven by the same load generator in another process:
+// each driven by the same load generator in another process, and what HTTP alone allows:
+//   http  - bare node:http, JSON.parse, a fixed 201 answer: no logic, nothing stored
 //   node  - bare node:http, JSON.parse, acceptReceipt, JSON response (the floor of any HTTP API)
 //   koa   - Koa + @koa/bodyparser + @koa/router around the same call
 //   box   - the real box (auth, metrics, problem+json, sales gate, every route)
@@ -34,7 +35,7 @@ const token = 'bench-pos-token-0123456789';
 const facts = machineFacts(dir);
 console.log('machine:', JSON.stringify(facts));
 
-type Layer = 'node' | 'koa' | 'box';
+type Layer = 'http' | 'node' | 'koa' | 'box';
 let serial = 0;
 
 async function serve(layer: Layer): Promise<{ url: string; stop: () => Promise<void>; buffer: ReceiptBuffer }> {
@@ -47,7 +48,18 @@ async function serve(layer: Layer): Promise<{ url: string; stop: () => Promise<v
   const buffer = ReceiptBuffer.open(join(sub, 'box.db'), { clock: new HybridLogicalClock({ node: 'bench' }), capacity: 1_000_000 });
   const deps: AcceptDeps = { buffer, fiscaliser: new NoPrinterFiscaliser(), inFlight: new InFlightKeys(), defaultVat: 'vat22', log: silentLogger() };
   let handler: (req: IncomingMessage, res: ServerResponse) => void;
-  if (layer === 'node') {
+  if (layer === 'http') {
+    const b = JSON.stringify({ receipt_id: '00000000-0000-7000-8000-000000000000', status: 'buffered' });
+    handler = (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        res.writeHead(201, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(b) });
+        res.end(b);
+      });
+    };
+  } else if (layer === 'node') {
     handler = (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -99,9 +111,9 @@ async function run(layer: Layer): Promise<{ rate: number; p95: number; cpu: numb
   return { rate: lat.length / m.seconds, p95: percentile(lat, 95), cpu: (cpu.user + cpu.system) / 1000 / lat.length, batch: gc.items / Math.max(1, gc.batches) };
 }
 
-const results: Record<Layer, { rate: number; p95: number; cpu: number; batch: number }[]> = { node: [], koa: [], box: [] };
+const results: Record<Layer, { rate: number; p95: number; cpu: number; batch: number }[]> = { http: [], node: [], koa: [], box: [] };
 for (let r = 0; r < ROUNDS; r++) {
-  for (const layer of ['node', 'koa', 'box'] as const) {
+  for (const layer of ['http', 'node', 'koa', 'box'] as const) {
     const x = await run(layer);
     results[layer].push(x);
     console.log(`round ${r + 1} ${layer.padEnd(4)} ${round(x.rate, 0)} receipts/s  p95 ${round(x.p95)} ms  server cpu ${round(x.cpu, 3)} ms/receipt  mean group commit ${round(x.batch, 1)}`);
@@ -109,13 +121,14 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 const median = (a: number[]) => percentile([...a].sort((x, y) => x - y), 50);
 const med = (l: Layer) => ({ rate: median(results[l].map((x) => x.rate)), cpu: median(results[l].map((x) => x.cpu)) });
+const http = med('http');
 const node = med('node');
 const koa = med('koa');
 const box = med('box');
-console.log(`medians: node ${round(node.rate, 0)}/s, koa ${round(koa.rate, 0)}/s, box ${round(box.rate, 0)}/s; box/node ${round(box.rate / node.rate, 3)}, box/koa ${round(box.rate / koa.rate, 3)}`);
+console.log(`medians: http alone ${round(http.rate, 0)}/s, node ${round(node.rate, 0)}/s, koa ${round(koa.rate, 0)}/s, box ${round(box.rate, 0)}/s; box/node ${round(box.rate / node.rate, 3)}, box/koa ${round(box.rate / koa.rate, 3)}`);
 rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify({
-  node_receipts_per_s: round(node.rate, 1), koa_receipts_per_s: round(koa.rate, 1), box_receipts_per_s: round(box.rate, 1),
+  http_alone_per_s: round(http.rate, 1), http_alone_cpu_ms: round(http.cpu, 3), node_receipts_per_s: round(node.rate, 1), koa_receipts_per_s: round(koa.rate, 1), box_receipts_per_s: round(box.rate, 1),
   box_vs_node: round(box.rate / node.rate, 3), box_vs_koa: round(box.rate / koa.rate, 3),
   node_cpu_ms: round(node.cpu, 3), koa_cpu_ms: round(koa.cpu, 3), box_cpu_ms: round(box.cpu, 3),
   concurrency: CONC, n: N, rounds: ROUNDS, cpu: facts.cpu, cores: facts.cores, node: facts.node, loadavg_1m: facts.loadavg_1m,
