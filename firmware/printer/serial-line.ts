@@ -35,7 +35,6 @@ class PortLine implements SerialLine {
     if (this.isOpen) return;
     const port = this.make();
     await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-    this.lowLatency = port instanceof SerialPortMock ? false : await askLowLatency(port);
     this.port = port;
     port.on('data', (b: Buffer) => this.dataCbs.forEach((cb) => cb(b)));
     // An unplugged tty shows up as an error or a close with `disconnected`; both end the line.
@@ -51,6 +50,8 @@ class PortLine implements SerialLine {
       if (port.isOpen) port.close(() => ended(true));
       else ended(true);
     });
+    // After the listeners: a line that goes away meanwhile is still reported.
+    this.lowLatency = port instanceof SerialPortMock ? false : await askLowLatency(port);
   }
 
   async write(bytes: Buffer): Promise<void> {
