@@ -135,13 +135,17 @@ export class ReceiptBuffer {
   }
 
   private insertMany(reqs: InsertRequest[]): Outcome<StoredReceipt>[] {
-    // synchronous=NORMAL in WAL mode: written and consistent, flushed by the next FULL commit.
     const deferred = reqs.length > 0 && reqs.every((r) => r.deferSync === true);
-    if (deferred) stmt(this.db, 'PRAGMA synchronous = NORMAL').run();
+    return deferred ? this.withoutFsync(() => this.insertManyNow(reqs)) : this.insertManyNow(reqs);
+  }
+
+  /** synchronous=NORMAL in WAL mode around `fn`: written and consistent, flushed by the next FULL commit. */
+  private withoutFsync<T>(fn: () => T): T {
+    stmt(this.db, 'PRAGMA synchronous = NORMAL').run();
     try {
-      return this.insertManyNow(reqs);
+      return fn();
     } finally {
-      if (deferred) stmt(this.db, 'PRAGMA synchronous = FULL').run();
+      stmt(this.db, 'PRAGMA synchronous = FULL').run();
     }
   }
 
@@ -371,13 +375,9 @@ export class ReceiptBuffer {
   unsynced<T>(fn: () => T): T {
     // The setting cannot be switched inside a transaction: nested, it commits with the outer one.
     if (this.db.inTransaction) return fn();
-    stmt(this.db, 'PRAGMA synchronous = NORMAL').run();
-    try {
-      return this.db.transaction(fn)();
-    } finally {
-      stmt(this.db, 'PRAGMA synchronous = FULL').run();
-      this.flushSoon();
-    }
+    const out = this.withoutFsync(() => this.db.transaction(fn)());
+    this.flushSoon();
+    return out;
   }
 
   /**

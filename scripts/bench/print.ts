@@ -44,7 +44,8 @@ console.log(`receipts: ${N} sequential via POST /v1/kkt/receipt; ${RIG_TEXT} at 
 /** Starts `node <script> <args>` on the master of a new pty whose slave is `link` (socat nofork). */
 function onPtyMaster(link: string, script: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
   const cmd = [process.execPath, '--import', 'tsx', script, ...args].join(' ');
-  if (/[,:!"' ]/.test(cmd.replace(/ /g, ''))) throw new Error(`socat cannot pass this command line: ${cmd}`);
+  // socat splits EXEC's command at spaces and reads these as its own address syntax.
+  if (/[,:!"']/.test(cmd)) throw new Error(`socat cannot pass this command line: ${cmd}`);
   return spawn('socat', [`PTY,link=${link},raw,echo=0`, `EXEC:${cmd},nofork`], { env, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
