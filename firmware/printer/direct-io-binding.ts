@@ -19,6 +19,8 @@ interface UnixPort {
   readonly openOptions: { path: string };
   fd: number | null;
   poller: { once(event: 'readable' | 'writable', cb: (err?: Error | null) => void): void } | null;
+  /** What the binding's drain() waits for before tcdrain. */
+  writeOperation: Promise<void> | null;
 }
 
 const RETRY = new Set(['EAGAIN', 'EWOULDBLOCK', 'EINTR']);
@@ -73,7 +75,13 @@ export const DirectIoBinding: typeof Detected = {
     const unix = port as unknown as UnixPort;
     if (typeof unix.fd !== 'number' || !unix.poller) return port;
     port.read = (buffer: Buffer, offset: number, length: number) => readNow(unix, buffer, offset, length);
-    port.write = (buffer: Buffer) => writeNow(unix, buffer);
+    port.write = (buffer: Buffer) => {
+      const op = writeNow(unix, buffer).finally(() => {
+        if (unix.writeOperation === op) unix.writeOperation = null;
+      });
+      unix.writeOperation = op;
+      return op;
+    };
     return port;
   },
 } as typeof Detected;
