@@ -67,8 +67,8 @@ export class ShtrihEmulator {
     emu.fixedHostPath = hostPath;
     await line.open();
     emu.line = line;
+    // No onDisconnectRequest: this pty cannot be unplugged (see unplug()).
     emu.link = new DeviceLink(line, emu.device, emu.faults, emu.linkOpts);
-    emu.link.onDisconnectRequest = () => undefined;
     return emu;
   }
 

@@ -49,8 +49,9 @@ function onPtyMaster(link: string, script: string, args: string[], env: NodeJS.P
   return spawn('socat', [`PTY,link=${link},raw,echo=0`, `EXEC:${cmd},nofork`], { env, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-// The disk's durable-write time, same folder: a printed sale costs two fsyncs (the FN
-// checkpoint before the close, which also flushes the receipt's insert, and "printed").
+// The disk's durable-write time, same folder: a printed sale costs two fsyncs, the FN
+// checkpoint before the close (which also flushes the receipt's insert) and the flush of
+// "printed" just after the answer.
 function rawWriteP50(n: number): number {
   const db = openDatabase(join(dir, 'raw.db'), { synchronous: 'FULL' });
   db.exec('CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)');
