@@ -31,6 +31,24 @@ export async function onFreePort<T>(start: (port: number) => Promise<T>, attempt
   }
 }
 
+/**
+ * Runs `start` again on the port a restarted server must keep (its clients know only that
+ * address). While it was down, anything on the machine may have bound that port for a moment
+ * (another test's freePort() probe, an outgoing connection's ephemeral local port), so
+ * EADDRINUSE is retried after a short pause; any other error, or a port still taken after
+ * `attempts`, is thrown.
+ */
+export async function onSamePort<T>(start: () => Promise<T>, attempts = 50, pauseMs = 100): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (i >= attempts || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
+  }
+}
+
 export interface HubProcessOptions {
   /** Pass this process's whole environment on (tests); otherwise only PATH, as a unit would. */
   inheritEnv?: boolean;

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestOfd, type OfdStats, type TestOfd } from '../../hardware/sim/ofd/server.js';
 import { openDatabase } from '../../shared/db.js';
-import { HubProcess, onFreePort } from './hub-process.js';
+import { HubProcess, onFreePort, onSamePort } from './hub-process.js';
 
 export const STORE = 'store-1';
 const OFD_KEY = 'crash-harness-ofd-key';
@@ -62,7 +62,7 @@ export class HubStack {
   }
 
   async restart(): Promise<void> {
-    if (!this.hub) await this.startHub();
+    if (!this.hub) await onSamePort(() => this.startHub());
   }
 
   ofdStats(): OfdStats {

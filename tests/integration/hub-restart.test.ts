@@ -9,7 +9,7 @@ import type { ReceiptAck } from '../../shared/mqtt/messages.js';
 import { boxTopics } from '../../shared/mqtt/topics.js';
 import { makeDocument, TEST_FN, TEST_FN_KEY } from '../support/documents.js';
 import { ackEntries, BOX_SECRET, connectBox, SERVICE_SECRET, tempDir, waitFor } from '../support/hub-fixture.js';
-import { onFreePort, startHubProcess, type HubProcess } from '../support/hub-process.js';
+import { onFreePort, onSamePort, startHubProcess, type HubProcess } from '../support/hub-process.js';
 
 const T = boxTopics({ store: 'store-1', box: 'box-1' });
 
@@ -57,7 +57,7 @@ describe('hub kill -9 in the middle of forwarding', () => {
     await waitFor(() => ofd.stats().accepted >= 8, 15_000);
     await hub.kill();
     expect(ofd.stats().accepted).toBeLessThan(30);
-    hub = await startHubProcess(env);
+    hub = await onSamePort(() => startHubProcess(env));
     await waitFor(() => ofd.stats().accepted === 30, 20_000);
     expect(new Set(ofd.stats().order[TEST_FN]).size).toBe(30);
     expect(ofd.stats().order[TEST_FN]).toEqual(docs.map((d) => d.fiscal.fd_number));

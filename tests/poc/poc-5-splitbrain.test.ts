@@ -6,7 +6,7 @@ import { saleBody } from '../helpers/receipts.js';
 import { startTestBox, TEST_TOKEN, type TestBox } from '../helpers/box-server.js';
 import { fakeFiscaliser } from '../support/fake-fiscaliser.js';
 import { BOX_SECRET, waitFor } from '../support/hub-fixture.js';
-import { onFreePort } from '../support/hub-process.js';
+import { onFreePort, onSamePort } from '../support/hub-process.js';
 import { hubStack, type HubStack } from '../support/hub-stack.js';
 import { Hub } from '../../hub/hub.js';
 import { silentLogger } from '../../shared/logger.js';
@@ -54,17 +54,21 @@ describe('POC-5: split brain', () => {
 
   it('box <-> hub flapping: the hub goes away twice while the box sells; nothing lost, nothing twice', async () => {
     // A fixed port (not 0) so the restarts below come back on the box's address.
-    s = await onFreePort((port) => hubStack({ mqtt: { port } }, { fnKey: null }));
-    await startBox(s.hub.mqttUrl);
+    const stack = await onFreePort((port) => hubStack({ mqtt: { port } }, { fnKey: null }));
+    s = stack;
+    await startBox(stack.hub.mqttUrl);
     let sold = 0;
     const sell = async (n: number) => { for (let i = 0; i < n; i++, sold++) expect((await t!.post(saleBody())).status).toBe(201); };
     for (let round = 0; round < 2; round++) {
       await sell(10);
-      await s.hub.stop();
+      await stack.hub.stop();
       await sell(5);
-      const hub = new Hub(s.cfg, { logger: silentLogger() });
-      await hub.start();
-      s.hub = hub;
+      stack.hub = await onSamePort(async () => {
+        const hub = new Hub(stack.cfg, { logger: silentLogger() });
+        // A start that failed half-way holds the database and any listener it opened.
+        try { await hub.start(); } catch (err) { await hub.stop(); throw err; }
+        return hub;
+      });
     }
     await sell(5);
     await waitFor(() => t!.box.buffer.status().by_status.synced === sold, 30_000);

@@ -2,7 +2,7 @@
 // the test's environment passed on. TEST_HUB_LOG=file keeps the child's logs for a post-mortem.
 import { HubProcess } from '../../scripts/crash/hub-process.js';
 
-export { freePort, HubProcess, onFreePort } from '../../scripts/crash/hub-process.js';
+export { freePort, HubProcess, onFreePort, onSamePort } from '../../scripts/crash/hub-process.js';
 
 export async function startHubProcess(env: Record<string, string>): Promise<HubProcess> {
   const log = process.env.TEST_HUB_LOG;

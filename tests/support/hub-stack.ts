@@ -21,7 +21,16 @@ export async function hubStack(over: Record<string, unknown> = {}, opts: { fnKey
     boxes: [{ store: 'store-1', box: 'box-1', secret: BOX_SECRET }, { store: 'store-1', box: 'box-2', secret: BOX_SECRET }],
   }), over));
   const hub = new Hub(cfg, { logger: silentLogger() });
-  await hub.start();
+  try {
+    await hub.start();
+  } catch (err) {
+    // Whatever started before the failure (database, broker) and the OFD and data dir: a
+    // caller that retries on another port must not inherit them.
+    await hub.stop().catch(() => undefined);
+    await ofd.close();
+    tmp.cleanup();
+    throw err;
+  }
   const stack = {
     hub, ofd, cfg, dir: tmp.dir,
     /** Stops whichever hub `stack.hub` is now (tests may replace it after a restart). */
