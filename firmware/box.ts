@@ -3,6 +3,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { problemClientErrors } from '../shared/http/problem.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { createApp } from './api/app.js';
 import { SalesGate } from './api/sales-gate.js';
@@ -161,6 +162,7 @@ export class Box {
       uplink: { uplink: this.uplink, heartbeat: this.heartbeat },
     });
     const server = app.listen(this.config.api.port, this.config.api.host);
+    problemClientErrors(server);
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);

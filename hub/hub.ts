@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { problemClientErrors } from '../shared/http/problem.js';
 import { openDatabase, type Db } from '../shared/db.js';
 import type { Logger } from '../shared/logger.js';
 import type { HubStatusMessage } from '../shared/mqtt/messages.js';
@@ -135,6 +136,7 @@ export class Hub {
       ],
     });
     const http = createServer(app.callback());
+    problemClientErrors(http);
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(cfg.http.port, cfg.http.host, () => { http.off('error', reject); resolve(); });

@@ -2,7 +2,7 @@
 // and the normalised internal form (integer kopecks and thousandths) that the buffer stores,
 // the printer prints and the hub ingests.
 import { z } from 'zod';
-import { lineTotal, quantityToMilli, rublesToKopecks, type Kopecks, type Milli } from './money.js';
+import { lineTotal, MAX_KOPECKS, quantityToMilli, rublesToKopecks, type Kopecks, type Milli } from './money.js';
 
 export const VAT_CODES = [
   'vat22', 'vat20', 'vat10', 'vat7', 'vat5', 'vat0', 'none', 'vat22_122', 'vat20_120', 'vat10_110',
@@ -53,7 +53,18 @@ const quantity = numberish('a quantity').transform((v, ctx) => {
   return m;
 });
 
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+// Fiscal text is printed and stored in the fiscal drive: control characters (a NUL ends the
+// printer's field, an escape sequence garbles the slip) are refused, not passed on.
+const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`)
+  .refine((s) => !hasControlChar(s), 'must not contain control characters (NUL, tab, newline, escape...)');
+
+function hasControlChar(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
 
 export const receiptItemInput = z.strictObject({
   name: text(128),
@@ -75,7 +86,7 @@ export const receiptInput = z.strictObject({
   type: z.enum(RECEIPT_TYPES),
   items: z.array(receiptItemInput).min(1, 'a receipt needs at least one item').max(100, 'at most 100 items per receipt'),
   payments: z.array(paymentInput).min(1, 'a receipt needs at least one payment').max(10, 'at most 10 payments'),
-  original_receipt_id: z.uuid('must be a receipt id (UUID)').optional(),
+  original_receipt_id: z.uuid('must be a receipt id (UUID)').transform((id) => id.toLowerCase()).optional(),
   order_id: text(64).optional(),
   customer: z.strictObject({
     email: z.email('must be an e-mail address').max(64).optional(),
@@ -160,9 +171,15 @@ function checkTotals(input: ParsedInput, opts: NormaliseOptions): NormaliseResul
     if (it.product_id !== undefined) item.product_id = it.product_id;
     return item;
   });
+  items.forEach((it, i) => {
+    if (it.sum > MAX_KOPECKS) errors.push({ field: `items[${i}]`, message: `qty x price is ${fmt(it.sum)}, above the largest amount a receipt line can carry (${fmt(MAX_KOPECKS)})` });
+  });
   const total = items.reduce((s, it) => s + it.sum, 0);
+  if (total > MAX_KOPECKS) errors.push({ field: 'items', message: `the receipt total ${fmt(total)} is above the largest amount a receipt can carry (${fmt(MAX_KOPECKS)})` });
   const cash = input.payments.filter((p) => p.method === 'cash').reduce((s, p) => s + p.amount, 0);
   const card = input.payments.filter((p) => p.method === 'card').reduce((s, p) => s + p.amount, 0);
+  if (cash + card > MAX_KOPECKS) errors.push({ field: 'payments', message: `payments add up to ${fmt(cash + card)}, above the largest amount a receipt can carry (${fmt(MAX_KOPECKS)})` });
+  if (errors.length) return { ok: false, errors };
   if (total === 0) errors.push({ field: 'items', message: 'the receipt total is zero: nothing to fiscalise' });
   if (card > total) {
     errors.push({ field: 'payments', message: `card payments ${fmt(card)} exceed the total ${fmt(total)}; only cash may exceed it` });

@@ -1,10 +1,10 @@
 // The LAN API wiring: problem+json outermost, metrics, auth for /v1, a bounded JSON body
 // parser, then the routes. /health and /metrics are open: a load balancer, systemd and
 // Prometheus probe them without a POS token, and they reveal no receipt data.
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from '../../shared/logger.js';
+import { jsonBody } from '../../shared/http/json-body.js';
 import { problemMiddleware } from '../../shared/http/problem.js';
 import type { VatCode } from '../../shared/receipt.js';
 import type { ReceiptBuffer } from '../buffer/receipt-buffer.js';
@@ -40,13 +40,14 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
-  const open = new Router();
+  // Case-sensitive: /V1/... must not reach a route that the auth check below does not cover.
+  const open = new Router({ sensitive: true });
   healthRoute(open, deps.health);
   metricsRoute(open, deps.metrics.registry);
   const uplinkDeps: UplinkRouteDeps = { buffer: deps.buffer, uplink: deps.uplink?.uplink ?? null, heartbeat: deps.uplink?.heartbeat ?? null };
   widgetRoutes(open, uplinkDeps);
 
-  const api = new Router();
+  const api = new Router({ sensitive: true });
   refundSagaGuard(api, deps.buffer);
   receiptRoutes(api, {
     buffer: deps.buffer, fiscaliser: deps.fiscaliser, inFlight: new InFlightKeys(), defaultVat: deps.defaultVat,
@@ -60,7 +61,7 @@ export function createApp(deps: AppDeps): Koa {
   uplinkRoutes(api, uplinkDeps);
 
   const auth = bearerAuth(deps.posTokens);
-  const parser = bodyParser({ enableTypes: ['json'], jsonLimit: `${deps.bodyLimitKb}kb`, jsonStrict: true });
+  const parser = jsonBody({ limitKb: deps.bodyLimitKb });
 
   app.use(async (ctx, next) => {
     const end = deps.metrics.httpDuration.startTimer();
@@ -72,7 +73,7 @@ export function createApp(deps: AppDeps): Koa {
   });
   app.use(problemMiddleware((err, ctx) => deps.log.error({ err, method: ctx.method, path: ctx.path }, 'unexpected error')));
   app.use(open.routes());
-  app.use(async (ctx, next) => (ctx.path.startsWith('/v1/') ? auth(ctx, next) : next()));
+  app.use(async (ctx, next) => (ctx.path.toLowerCase().startsWith('/v1/') ? auth(ctx, next) : next()));
   app.use(parser);
   app.use(api.routes());
   app.use(api.allowedMethods());

@@ -1,5 +1,7 @@
 // RFC 9457 problem details: every error a POS developer or an ERP user sees has a type, a
 // title, a status, a detail in plain words and, where it applies, the bad fields.
+import { STATUS_CODES, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Context, Next } from 'koa';
 import type { FieldError } from '../receipt.js';
 
@@ -33,6 +35,35 @@ export function sendProblem(ctx: Context, p: Problem): void {
   ctx.body = p.body;
 }
 
+function emptyProblem(ctx: Context): Problem {
+  const where = `${ctx.method} ${ctx.path}`;
+  if (ctx.status === 404) return new Problem(404, 'not-found', 'Not found', `no route for ${where}`);
+  if (ctx.status === 405) {
+    return new Problem(405, 'method-not-allowed', 'Method not allowed', `${where} is not supported; this path accepts ${ctx.response.get('Allow') || 'other methods'}`);
+  }
+  if (ctx.status === 501) return new Problem(501, 'not-implemented', 'Method not implemented', `the method ${ctx.method} is not implemented by this server`);
+  return new Problem(ctx.status, 'error', STATUS_CODES[ctx.status] ?? 'Error', `${where} failed with status ${ctx.status}`);
+}
+
+/**
+ * Requests Node's HTTP parser refuses before any middleware runs (headers too large, a
+ * malformed request line) get a problem+json answer too, not a bare status line.
+ */
+export function problemClientErrors(server: Server): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || err.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const status = tooLarge ? 431 : 400;
+    const body = JSON.stringify(new Problem(status, tooLarge ? 'headers-too-large' : 'malformed-request',
+      tooLarge ? 'Request headers too large' : 'Malformed HTTP request',
+      tooLarge ? 'the request headers exceed the server limit (16 KiB); send fewer or shorter headers' : 'the request is not valid HTTP/1.1').body);
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
+}
+
 /**
  * Outermost middleware: Problems become problem+json; koa/bodyparser errors (bad JSON, too
  * large) become 400/413 problems; anything else is a 500 with no internals leaked.
@@ -41,9 +72,9 @@ export function problemMiddleware(onUnexpected: (err: unknown, ctx: Context) => 
   return async (ctx: Context, next: Next): Promise<void> => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) {
-        sendProblem(ctx, new Problem(404, 'not-found', 'Not found', `no route for ${ctx.method} ${ctx.path}`));
-      }
+      // A status set with no body (no route, a method the route lacks) would go out as Koa's
+      // text/plain status line; every error leaves as problem+json, keeping headers like Allow.
+      if (ctx.status >= 400 && (ctx.body === undefined || ctx.body === null)) sendProblem(ctx, emptyProblem(ctx));
     } catch (err) {
       if (err instanceof Problem) return sendProblem(ctx, err);
       const e = err as { status?: number; type?: string; message?: string; expose?: boolean };

@@ -13,8 +13,12 @@ export function receiptRoutes(router: Router, deps: AcceptDeps & { onOutcome?: (
     const t0 = performance.now();
     let outcome;
     try {
-      if (!ctx.is('application/json')) {
+      const json = ctx.is('application/json');
+      if (json === false) {
         throw new Problem(415, 'unsupported-media-type', 'Unsupported media type', 'send the receipt as Content-Type: application/json');
+      }
+      if (json === null || !(ctx.request as { rawBody?: string }).rawBody) {
+        throw new Problem(400, 'body-required', 'Request body required', 'send the receipt as a JSON body');
       }
       const key = parseIdempotencyKey(ctx.headers['idempotency-key']);
       const body: unknown = ctx.request.body;

@@ -47,7 +47,8 @@ export function refundSagaGuard(api: Router, buffer: ReceiptBuffer): void {
   api.post('/v1/kkt/receipt', async (ctx, next) => {
     const body = ctx.request.body as { type?: unknown; original_receipt_id?: unknown } | undefined;
     if (body?.type === 'refund' && typeof body.original_receipt_id === 'string') {
-      const original = buffer.get(body.original_receipt_id);
+      // Receipt ids are stored in lower case; an upper-case id must not slip past this check.
+      const original = buffer.get(body.original_receipt_id.toLowerCase());
       if (original && original.status !== 'synced') {
         throw new Problem(409, 'refund-original-not-synced', 'Original receipt not confirmed by the OFD yet',
           `the original receipt ${original.id} is ${original.status}: a refund is accepted once the OFD has confirmed the sale`,
