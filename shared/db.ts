@@ -63,6 +63,12 @@ export function migrate(db: Db, component: string, migrations: readonly Migratio
   const current = (db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations WHERE component = ?')
     .get(component) as { v: number }).v;
   const sorted = [...migrations].sort((a, b) => a.version - b.version);
+  const known = sorted.at(-1)?.version ?? 0;
+  if (current > known) {
+    // Newer code wrote this file (a restored backup, a downgrade): its tables may mean things
+    // this code does not know, so it is not opened at all rather than half understood.
+    throw new Error(`${component}: the database is at schema version ${current}, newer than this code knows (${known}); run the version that wrote it, or restore a backup taken by this version`);
+  }
   let version = current;
   for (const m of sorted) {
     if (m.version <= current) continue;

@@ -88,8 +88,13 @@ export interface RestoreResult { target: string; from: string; movedAside: strin
  * Restores `backup` to `target` with the hub STOPPED. A checked backup only; the current
  * target (and its WAL/SHM, which belong to it) is renamed aside, never deleted.
  */
-export async function restoreDatabase(backup: string, target: string, now = new Date()): Promise<RestoreResult> {
+export async function restoreDatabase(backup: string, target: string, opts: { now?: Date; withoutManifest?: boolean } = {}): Promise<RestoreResult> {
+  const now = opts.now ?? new Date();
   const manifestFile = `${backup}.json`;
+  if (!existsSync(manifestFile) && !opts.withoutManifest) {
+    // Without its manifest a changed file cannot be told from the one that was taken.
+    throw new Error(`no manifest ${manifestFile} beside the backup, so its sha256 cannot be checked; restore a backup with its .json manifest, or pass --without-manifest for a file taken by other means (its integrity is still checked)`);
+  }
   if (existsSync(manifestFile)) {
     const m = JSON.parse(readFileSync(manifestFile, 'utf8')) as BackupManifest;
     const actual = await sha256(backup);

@@ -86,7 +86,8 @@ describe('hub backup and restore', () => {
     const m = await backupDatabase(live, join(d.path, 'backups'));
     const bad = join(d.path, 'not-a-backup.sqlite');
     writeFileSync(bad, 'garbage, not SQLite at all'.repeat(100));
-    await expect(restoreDatabase(bad, live)).rejects.toThrow(/not a SQLite database|cannot be read/);
+    await expect(restoreDatabase(bad, live)).rejects.toThrow(/no manifest .*--without-manifest/);
+    await expect(restoreDatabase(bad, live, { withoutManifest: true })).rejects.toThrow(/not a SQLite database|cannot be read/);
     expect(() => verifyBackup(join(d.path, 'missing.sqlite'))).toThrow(/no backup file/);
     writeFileSync(`${m.file}`, 'tampered', { flag: 'a' });
     await expect(restoreDatabase(m.file, live)).rejects.toThrow(/does not match its manifest/);
