@@ -6,7 +6,7 @@ const token = process.env.HUB_HTTP__OPERATOR_TOKEN ?? process.env.HUB_OPERATOR_T
 const res = await fetch(`${base}/api/ofd/dlq/redrive`, {
   method: 'POST',
   headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-  body: JSON.stringify(ids.length ? { receipt_ids: ids } : {}),
+  body: JSON.stringify(ids.length ? { receipt_ids: ids } : { all: true }),
 });
 console.log(res.status, await res.text());
 process.exit(res.ok ? 0 : 1);

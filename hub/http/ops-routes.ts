@@ -1,8 +1,8 @@
 // The hub's operator API: fleet, OFD state, DLQ and re-drive. Thin routes over the services.
-import { bodyParser } from '@koa/bodyparser';
 import Router, { type RouterContext } from '@koa/router';
 import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { jsonBody } from '../../shared/http/json-body.js';
 import { Problem } from '../../shared/http/problem.js';
 import { zodFieldErrors } from '../../shared/receipt.js';
 import type { ErpLink } from '../erp-link/erp-link.js';
@@ -12,7 +12,11 @@ import type { OfdForwarder } from '../ofd/forwarder.js';
 
 export interface OpsDeps { fleet: Fleet; store: DocumentStore; forwarder: OfdForwarder; operatorToken: string; erpLink?: ErpLink | null }
 
-const redriveBody = z.strictObject({ receipt_ids: z.array(z.uuid('must be a receipt id (UUID)')).max(10_000).optional() });
+// "All" is said explicitly: an empty or unread body must never mean "re-drive everything".
+const redriveBody = z.strictObject({
+  receipt_ids: z.array(z.uuid('must be a receipt id (UUID)')).min(1, 'name at least one receipt, or send {"all": true}').max(10_000).optional(),
+  all: z.literal(true, 'must be true (to re-drive every dead document)').optional(),
+}).refine((b) => (b.receipt_ids === undefined) !== (b.all === undefined), { message: 'send either {"receipt_ids": [...]} or {"all": true}' });
 
 function bearer(token: string) {
   const want = Buffer.from(`Bearer ${token}`);
@@ -29,7 +33,7 @@ export function opsRouter(d: OpsDeps): Router {
   const r = new Router({ prefix: '/api' });
   r.use(bearer(d.operatorToken));
   // Router middleware runs only for the routes below, so ERP requests keep their bodies unread.
-  r.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb' }));
+  r.use(jsonBody({ limitKb: 1024 }));
   r.get('/fleet', (ctx) => { ctx.body = { boxes: d.fleet.list() }; });
   r.get('/ofd', (ctx) => {
     ctx.body = { breaker: d.forwarder.breakerState, in_flight: d.forwarder.inFlight, documents: d.store.counts() };
@@ -38,9 +42,14 @@ export function opsRouter(d: OpsDeps): Router {
     ctx.body = { documents: d.store.dead(500), malformed: d.store.malformed(100) };
   });
   r.post('/ofd/dlq/redrive', (ctx) => {
-    const parsed = redriveBody.safeParse((ctx.request as { body?: unknown }).body ?? {});
+    const json = ctx.is('application/json');
+    if (json === false) throw new Problem(415, 'unsupported-media-type', 'Unsupported media type', 'send the body as Content-Type: application/json');
+    if (json === null || !(ctx.request as { rawBody?: string }).rawBody) {
+      throw new Problem(400, 'body-required', 'Request body required', 'send {"receipt_ids": [...]} or {"all": true}');
+    }
+    const parsed = redriveBody.safeParse((ctx.request as { body?: unknown }).body);
     if (!parsed.success) throw new Problem(422, 'validation', 'Invalid request', 'the body does not match the schema', { errors: zodFieldErrors(parsed.error) });
-    const redriven = d.store.redrive(parsed.data.receipt_ids);
+    const redriven = d.store.redrive(parsed.data.all ? undefined : parsed.data.receipt_ids);
     d.forwarder.wake();
     ctx.body = { redriven };
   });

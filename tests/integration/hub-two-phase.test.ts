@@ -63,7 +63,19 @@ describe('hub: ingest -> OFD -> ticket back to the box', () => {
     const bad = await fetch(`${s.hub.httpUrl}/api/ofd/dlq/redrive`, { method: 'POST', headers: auth, body: JSON.stringify({ receipt_ids: ['x'] }) });
     expect(bad.status).toBe(422);
     expect(bad.headers.get('content-type')).toMatch(/problem\+json/);
-    const ok = await fetch(`${s.hub.httpUrl}/api/ofd/dlq/redrive`, { method: 'POST', headers: auth, body: '{}' });
+    // Nothing that is not an explicit choice re-drives everything.
+    const redrive = (body: string, headers: Record<string, string> = auth) => fetch(`${s.hub.httpUrl}/api/ofd/dlq/redrive`, { method: 'POST', headers, body });
+    for (const [body, headers, status] of [
+      ['{}', auth, 422], ['{"receipt_ids":[]}', auth, 422], ['{"all":false}', auth, 422],
+      ['{"all":true,"receipt_ids":["0193f1c2-7b1e-7a10-9c55-1f2e3d4c5b6a"]}', auth, 422],
+      ['{"receipt_ids":["0193f1c2-7b1e-7a10-9c55-1f2e3d4c5b6a"]}', { ...auth, 'content-type': 'text/plain' }, 415],
+      ['', auth, 400],
+    ] as const) {
+      const r = await redrive(body, headers);
+      expect(r.status, body).toBe(status);
+      expect(r.headers.get('content-type'), body).toMatch(/problem\+json/);
+    }
+    const ok = await redrive('{"all":true}');
     expect(await ok.json()).toEqual({ redriven: [] });
     const health = await fetch(`${s.hub.httpUrl}/health`);
     expect(health.status).toBe(200);
