@@ -2,6 +2,7 @@
 // Validated once at start-up; a bad value stops the box with every bad key named.
 import { z } from 'zod';
 import { ConfigError, deepMerge, envOverrides, parseConfig, readJsonFile } from '../shared/config.js';
+import { ID_PATTERN } from '../shared/mqtt/topics.js';
 import { VAT_CODES } from '../shared/receipt.js';
 import { printerConfigSchema } from './printer/config.js';
 import { uplinkConfigSchema } from './uplink/config.js';
@@ -73,6 +74,10 @@ export const boxConfigSchema = z.strictObject({
     /** The simulator's state file ("on"/"off"); default <dataDir>/mains. */
     simulatorFile: z.string().min(1).optional(),
   }).default({ gpio: 'simulator', hat: 'x728', debounceMs: 50, graceMs: 30_000, retryAfterS: 60 }),
+}).refine((c) => !c.uplink.enabled || c.uplink.boxId !== undefined || ID_PATTERN.test(c.nodeId), {
+  // nodeId allows '.', an MQTT box id does not: caught here, not as a crash when the uplink starts.
+  path: ['nodeId'],
+  message: 'is also the box id towards the hub when uplink.boxId is not set: letters, digits, _ and - only, starting with a letter or digit (set uplink.boxId, or rename nodeId)',
 });
 
 export type BoxConfig = z.output<typeof boxConfigSchema>;

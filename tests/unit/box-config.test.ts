@@ -36,6 +36,14 @@ describe('box configuration', () => {
       .map((k) => k.replace('[0]', '.0')));
   });
 
+  it('a nodeId that cannot be the MQTT box id is refused at start-up when the uplink would use it', () => {
+    const env = { BOX_API__POS_TOKENS: TOKEN, BOX_NODE_ID: 'shop.7', BOX_UPLINK__ENABLED: 'true', BOX_UPLINK__SECRET: 'box-secret-123456' };
+    expect(() => loadBoxConfig({ env })).toThrow(ConfigError);
+    expect(() => loadBoxConfig({ env })).toThrow(/nodeId: is also the box id towards the hub/);
+    expect(loadBoxConfig({ env: { ...env, BOX_UPLINK__BOX_ID: 'shop-7' } }).nodeId).toBe('shop.7');
+    expect(loadBoxConfig({ env: { ...env, BOX_UPLINK__ENABLED: 'false' } }).nodeId).toBe('shop.7');
+  });
+
   it('rejects unknown keys and a missing token', () => {
     expect(() => loadBoxConfig({ env: { BOX_API__POS_TOKENS: TOKEN, BOX_API__PROT: '1' } })).toThrow(/api: unknown key\(s\): prot/);
     expect(() => loadBoxConfig({ env: {} })).toThrow(/api.posTokens/);
