@@ -98,6 +98,7 @@ export class Hub {
       m.boxBufferPct.set(l, hb.buffer.percent);
       m.boxOldestAge.set(l, hb.buffer.oldest_pending_age_s ?? 0);
       if (hb.printer.fn_docs_without_ticket !== null) m.boxFnUnsent.set(l, hb.printer.fn_docs_without_ticket);
+      if (hb.printer.fn_docs_without_ticket !== null) m.boxFnOldestUnsentAge.set(l, hb.printer.fn_oldest_without_ticket_age_s ?? 0);
       m.boxLastHeartbeat.set(l, Date.now() / 1000);
     });
     this.ingest.on('status', (a, s) => this.fleet.onStatus(a, s));

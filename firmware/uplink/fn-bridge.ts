@@ -13,6 +13,11 @@ export interface FnBridge extends TlvSource {
   handTicket(ticket: OfdTicket): Promise<void>;
   /** Documents the FN holds without a ticket, or null when unknown (no printer / offline). */
   unconfirmed(): Promise<number | null>;
+  /**
+   * Age in seconds of the oldest document without a ticket, on the FN's own clock (the FN
+   * blocks after 30 days of it); null when there is none or it cannot be asked.
+   */
+  oldestUnconfirmedAgeS?(): Promise<number | null>;
 }
 
 /** The FN answer header the Shtrih FF32h/FF33h path expects before the ticket's TLVs (30 bytes). */
@@ -43,6 +48,19 @@ export function printerFnBridge(printer: PrinterService): FnBridge {
       if (printer.state !== 'connected') return null;
       try {
         return await printer.fiscaliser.run((d) => d.unconfirmedCount());
+      } catch {
+        return null;
+      }
+    },
+    async oldestUnconfirmedAgeS() {
+      if (printer.state !== 'connected') return null;
+      try {
+        return await printer.fiscaliser.run(async (d) => {
+          const ex = await d.exchangeStatus();
+          if (!ex.firstDate) return null;
+          const fn = await d.fnStatus();
+          return Math.max(0, Math.round((fn.dateTime.getTime() - ex.firstDate.getTime()) / 1000));
+        });
       } catch {
         return null;
       }

@@ -58,7 +58,10 @@ export class Heartbeat {
   async payload(): Promise<Buffer> {
     const st = this.buffer.status();
     const counts = this.uplink.outbox.counts();
-    const [fnUnsent, system] = await Promise.all([this.uplink.fn.unconfirmed(), (this.o.facts ?? (() => readSystemFacts(this.o.dataDir)))()]);
+    const fn = this.uplink.fn;
+    const [fnUnsent, fnOldestAgeS, system] = await Promise.all([
+      fn.unconfirmed(), fn.oldestUnconfirmedAgeS?.() ?? Promise.resolve(null), (this.o.facts ?? (() => readSystemFacts(this.o.dataDir)))(),
+    ]);
     return encodePayload(heartbeatMessage, {
       v: 1, store_id: this.uplink.address.store, box_id: this.uplink.address.box, seq: this.#seq++,
       sent_at: new Date().toISOString(), uptime_s: Math.round((Date.now() - this.#started) / 1000), version: this.o.version,
@@ -66,7 +69,7 @@ export class Heartbeat {
         pending: counts.unsent + st.by_status.buffered + st.by_status.print_failed, delivered_unsynced: counts.unsynced, dlq: st.dlq_count,
         capacity: st.total_capacity, percent: Math.min(100, st.percent_full), oldest_pending_age_s: st.oldest_pending_age_s,
       },
-      printer: { state: this.o.printerState(), fn_docs_without_ticket: fnUnsent },
+      printer: { state: this.o.printerState(), fn_docs_without_ticket: fnUnsent, fn_oldest_without_ticket_age_s: fnOldestAgeS },
       link: { state: this.link.state, ofd_breaker: this.uplink.hubBreaker },
       system,
     });

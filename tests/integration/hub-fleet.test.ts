@@ -10,7 +10,7 @@ const T = boxTopics({ store: 'store-1', box: 'box-1' });
 const hb = (seq: number) => encodePayload(heartbeatMessage, {
   v: 1, store_id: 'store-1', box_id: 'box-1', seq, sent_at: new Date().toISOString(), uptime_s: seq * 30,
   buffer: { pending: 7, percent: 0.7, oldest_pending_age_s: 42 },
-  printer: { state: 'ready', fn_docs_without_ticket: 9 },
+  printer: { state: 'connected', fn_docs_without_ticket: 9, fn_oldest_without_ticket_age_s: 259_200 },
   link: { state: 'online' }, system: { cpu_temp_c: 51.5, load1: 0.2, mem_used_pct: 40, disk_free_bytes: 1e9 },
 });
 
@@ -32,6 +32,7 @@ describe('fleet over MQTT', () => {
     const metrics = await (await fetch(`${s.hub.httpUrl}/metrics`)).text();
     expect(metrics).toMatch(/hub_box_buffer_pending\{store="store-1",box="box-1"\} 7/);
     expect(metrics).toMatch(/hub_box_fn_docs_without_ticket\{store="store-1",box="box-1"\} 9/);
+    expect(metrics).toMatch(/hub_box_fn_oldest_without_ticket_age_seconds\{store="store-1",box="box-1"\} 259200/);
     expect(metrics).toMatch(/hub_box_oldest_pending_age_seconds\{store="store-1",box="box-1"\} 42/);
     expect(metrics).toMatch(/hub_box_online\{store="store-1",box="box-1"\} 1/);
     // An unclean loss of the connection publishes the will.

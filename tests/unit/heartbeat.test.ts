@@ -63,9 +63,17 @@ describe('heartbeat (seed W4.2)', () => {
     expect(r.ok && r.value).toMatchObject({
       store_id: 's1', box_id: 'b1', seq: 0, version: '0.1.0',
       buffer: { pending: 0, delivered_unsynced: 0, dlq: 0, capacity: 1000, percent: 0 },
-      printer: { state: 'connected', fn_docs_without_ticket: null },
+      printer: { state: 'connected', fn_docs_without_ticket: null, fn_oldest_without_ticket_age_s: null },
       link: { state: 'offline' }, system: { cpu_temp_c: null, load1: 0.5 },
     });
+  });
+
+  it('carries the FN\'s count and oldest age of documents without a ticket when the FN can say', async () => {
+    Object.assign(uplink.fn, { unconfirmed: async () => 4, oldestUnconfirmedAgeS: async () => 86_400 });
+    const hb = new Heartbeat(uplink, buffer, { periodMs: 30_000, dataDir: tmp.dir, version: '0.1.0', printerState: () => 'connected', facts }, silentLogger());
+    await hb.beat();
+    const r = parsePayload(heartbeatMessage, sent[0]!);
+    expect(r.ok && r.value.printer).toEqual({ state: 'connected', fn_docs_without_ticket: 4, fn_oldest_without_ticket_age_s: 86_400 });
   });
 
   it('beats every 30 s; failed beats take the link offline after 3, good ones bring it back after 2', async () => {
