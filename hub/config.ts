@@ -18,6 +18,11 @@ export const hubConfigSchema = z.strictObject({
     url: z.string().regex(/^mqtts?:\/\//, 'must be mqtt:// or mqtts://').optional(),
     username: z.string().regex(/^_[A-Za-z0-9_-]{1,63}$/, 'service usernames start with _'),
     password: secret,
+    /**
+     * Largest MQTT packet a box may send to the embedded broker; a bigger one closes its
+     * connection. The floor keeps the largest valid receipt (100 items, 64 KiB TLV) in.
+     */
+    maxPacketBytes: int(256 * 1024, 268_435_455),
   }),
   http: z.strictObject({
     host: z.string().min(1),
@@ -68,7 +73,7 @@ export type HubConfig = z.output<typeof hubConfigSchema>;
 
 export const HUB_DEFAULTS = {
   dataDir: './data/hub',
-  mqtt: { embedded: true, host: '127.0.0.1', port: 1883, username: '_hub', password: 'change-me-hub-service-secret' },
+  mqtt: { embedded: true, host: '127.0.0.1', port: 1883, username: '_hub', password: 'change-me-hub-service-secret', maxPacketBytes: 1024 * 1024 },
   http: { host: '127.0.0.1', port: 8080, operatorToken: 'change-me-operator-token' },
   ofd: {
     url: 'http://127.0.0.1:9100', apiKey: 'test-ofd-api-key',

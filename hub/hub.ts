@@ -76,7 +76,15 @@ export class Hub {
     }
 
     if (cfg.mqtt.embedded) {
-      this.broker = await startBroker({ db: this.db, registry: this.registry, logger: log.child({ part: 'broker' }), host: cfg.mqtt.host, port: cfg.mqtt.port });
+      this.broker = await startBroker({
+        db: this.db, registry: this.registry, logger: log.child({ part: 'broker' }), host: cfg.mqtt.host, port: cfg.mqtt.port,
+        maxPacketBytes: cfg.mqtt.maxPacketBytes,
+        // A misconfigured box loops (refused -> reconnect -> resend): the counter shows the rate.
+        onRefused: (r) => {
+          m.brokerRefused.inc({ action: r.action, reason: r.code, store: r.store ?? '', box: r.box ?? '' });
+          if (r.store && r.box) this.fleet.onBrokerRefused({ store: r.store, box: r.box }, r);
+        },
+      });
       this.mqttUrl = this.broker.url;
     } else {
       if (!cfg.mqtt.url) throw new Error('mqtt.url is required when mqtt.embedded is false');

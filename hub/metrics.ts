@@ -26,6 +26,7 @@ export function createHubMetrics(opts: { defaultMetrics?: boolean } = {}) {
     erpLinkRetrying: new Gauge({ name: 'hub_erp_link_retrying', help: 'Fiscal documents the ERP could not record yet (retried with backoff)', ...r }),
     erpLinkRejected: new Gauge({ name: 'hub_erp_link_rejected', help: 'Fiscal documents the ERP rejected as invalid (parked)', ...r }),
     ofdLatency: new Histogram({ name: 'hub_ofd_request_seconds', help: 'OFD request latency', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], ...r }),
+    brokerRefused: new Counter({ name: 'hub_broker_refused_total', help: 'MQTT connects, publishes, subscribes, wills and packets the broker refused (store/box empty before login)', labelNames: ['action', 'reason', 'store', 'box'] as const, ...r }),
   };
   m.breakerState.set(0);
   return {

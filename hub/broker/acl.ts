@@ -7,35 +7,39 @@ import type { Principal } from './box-registry.js';
 
 const BOX_PUBLISH_KINDS = new Set(['receipt', 'heartbeat', 'status', 'power']);
 
-export type AclDecision = { ok: true } | { ok: false; reason: string };
+/** Short, fixed codes: they label the refusal metric, so they must not carry ids or topics. */
+export type AclCode = 'reserved_topic' | 'invalid_topic' | 'foreign_topic' | 'client_id';
+export type AclDecision = { ok: true } | { ok: false; code: AclCode; reason: string };
 
 const allow: AclDecision = { ok: true };
-const deny = (reason: string): AclDecision => ({ ok: false, reason });
+const deny = (code: AclCode, reason: string): AclDecision => ({ ok: false, code, reason });
 
 function ownPrefix(p: BoxAddress): string {
   return boxTopics(p).prefix;
 }
 
 export function mayPublish(p: Principal, topic: string): AclDecision {
-  if (topic.startsWith('$')) return deny('$-topics are reserved for the broker');
-  if (p.role === 'service') return topic.startsWith(`${TOPIC_ROOT}/`) ? allow : deny(`service users publish only under ${TOPIC_ROOT}/`);
+  if (topic.startsWith('$')) return deny('reserved_topic', '$-topics are reserved for the broker');
+  // aedes refuses these in a PUBLISH but not in a CONNECT's last will, which also comes here.
+  if (topic === '' || /[+#]/.test(topic)) return deny('invalid_topic', 'a published topic has no wildcards and is not empty');
+  if (p.role === 'service') return topic.startsWith(`${TOPIC_ROOT}/`) ? allow : deny('foreign_topic', `service users publish only under ${TOPIC_ROOT}/`);
   const prefix = ownPrefix(p);
-  if (!topic.startsWith(prefix)) return deny(`box ${p.box} publishes only under ${prefix}`);
+  if (!topic.startsWith(prefix)) return deny('foreign_topic', `box ${p.box} publishes only under ${prefix}`);
   const rest = topic.slice(prefix.length);
-  return BOX_PUBLISH_KINDS.has(rest) ? allow : deny(`a box may not publish to ${topic}`);
+  return BOX_PUBLISH_KINDS.has(rest) ? allow : deny('foreign_topic', `a box may not publish to ${topic}`);
 }
 
 export function maySubscribe(p: Principal, filter: string): AclDecision {
-  if (filter.startsWith('$')) return deny('$-topics are reserved for the broker');
-  if (p.role === 'service') return filter === '#' || filter.startsWith(`${TOPIC_ROOT}/`) ? allow : deny(`service users subscribe only under ${TOPIC_ROOT}/`);
+  if (filter.startsWith('$')) return deny('reserved_topic', '$-topics are reserved for the broker');
+  if (p.role === 'service') return filter === '#' || filter.startsWith(`${TOPIC_ROOT}/`) ? allow : deny('foreign_topic', `service users subscribe only under ${TOPIC_ROOT}/`);
   const t = boxTopics(p);
   if (filter === HUB_STATUS_TOPIC || filter === t.ack || filter === t.cmdAll || filter === t.status || filter === t.power) return allow;
   if (filter.startsWith(`${t.prefix}cmd/`) && !filter.slice(t.prefix.length + 4).includes('#')) return allow;
-  return deny(`box ${p.box} may not subscribe to ${filter}`);
+  return deny('foreign_topic', `box ${p.box} may not subscribe to ${filter}`);
 }
 
 /** A box must use its own id as client id, so no box can take over another's session. */
 export function mayUseClientId(p: Principal, clientId: string): AclDecision {
-  if (p.role === 'box') return clientId === p.box ? allow : deny(`box ${p.box} must connect with client id ${p.box}`);
-  return clientId.startsWith('_') ? allow : deny('service client ids start with _');
+  if (p.role === 'box') return clientId === p.box ? allow : deny('client_id', `box ${p.box} must connect with client id ${p.box}`);
+  return clientId.startsWith('_') ? allow : deny('client_id', 'service client ids start with _');
 }

@@ -82,6 +82,14 @@ export class BoxRegistry {
     return timingSafeEqual(candidate, row.hash) ? row.principal : null;
   }
 
+  /**
+   * The principal of an enabled user, without its secret: for acts done on its behalf after it
+   * left (a dead broker's stored will), which must follow its current rights.
+   */
+  principal(username: string): Principal | null {
+    return this.#load(username)?.principal ?? null;
+  }
+
   #load(username: string) {
     const cached = this.#cache.get(username);
     if (cached) return cached;

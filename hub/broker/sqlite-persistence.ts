@@ -45,6 +45,7 @@ interface MemoryBase {
   incomingDelPacket(c: ClientLike, p: PacketLike): Promise<void>;
   cleanIncoming(c: ClientLike): Promise<void>;
   putWill(c: ClientLike, p: PacketLike): Promise<void>;
+  getWill(c: ClientLike): Promise<PacketLike | undefined>;
   delWill(c: ClientLike): Promise<PacketLike | undefined>;
   destroy(): Promise<void>;
 }
@@ -238,6 +239,16 @@ export class SqlitePersistence extends MemoryPersistence {
     const will = await super.delWill(c);
     await this.#write(() => { this.#st('DELETE FROM mqtt_wills WHERE client_id = ?').run(c.id); });
     return will;
+  }
+
+  /**
+   * Forgets a stored will that must never be published (aedes would retry it every round),
+   * unless its client has since stored a newer one.
+   */
+  async discardWill(will: { clientId?: unknown }): Promise<void> {
+    const id = will.clientId;
+    if (typeof id !== 'string' || (await this.getWill({ id })) !== will) return;
+    await this.delWill({ id });
   }
 
   override async destroy(): Promise<void> {

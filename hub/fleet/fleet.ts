@@ -25,7 +25,11 @@ export interface BoxView {
   heartbeat: HeartbeatMessage | null;
   reported_status: BoxStatusMessage | null;
   power: PowerMessage | null;
+  /** The broker's last refusal of this box (a wrong store id, a foreign topic): a misconfigured box. */
+  last_refusal: BrokerRefusalView | null;
 }
+
+export interface BrokerRefusalView { at: string; action: string; reason: string }
 
 interface Entry extends BoxView { streak: number; timer: NodeJS.Timeout | null }
 
@@ -54,7 +58,7 @@ export class Fleet extends EventEmitter<FleetEvents> {
     const key = `${a.store}/${a.box}`;
     let e = this.#boxes.get(key);
     if (!e) {
-      e = { store: a.store, box: a.box, state: 'unknown', since: null, last_heartbeat_at: null, reason: null, heartbeat: null, reported_status: null, power: null, streak: 0, timer: null };
+      e = { store: a.store, box: a.box, state: 'unknown', since: null, last_heartbeat_at: null, reason: null, heartbeat: null, reported_status: null, power: null, last_refusal: null, streak: 0, timer: null };
       this.#boxes.set(key, e);
     }
     return e;
@@ -100,6 +104,10 @@ export class Fleet extends EventEmitter<FleetEvents> {
 
   onPower(a: BoxAddress, p: PowerMessage): void {
     this.#entry(a).power = p;
+  }
+
+  onBrokerRefused(a: BoxAddress, r: { action: string; reason: string }): void {
+    this.#entry(a).last_refusal = { at: this.#now().toISOString(), action: r.action, reason: r.reason };
   }
 
   #view(e: Entry): BoxView {
