@@ -9,9 +9,10 @@ import Koa, { type Context, type Next } from 'koa';
 import compose from 'koa-compose';
 import type { Registry } from 'prom-client';
 import type { Db } from '../../shared/db.js';
-import { problemMiddleware } from '../../shared/http/problem.js';
+import { jsonBody } from '../../shared/http/json-body.js';
+import { Problem, problemMiddleware } from '../../shared/http/problem.js';
 import type { Logger } from '../../shared/logger.js';
-import { authenticate } from './http/auth-middleware.js';
+import { authenticate, foreignOrigin } from './http/auth-middleware.js';
 import { apiRouter } from './http/api-routes.js';
 import { domainProblems, toProblem } from './http/domain-problems.js';
 import { adminPages, type FleetProvider } from './pages/admin-pages.js';
@@ -72,6 +73,46 @@ function pageErrors(views: Views, logger: Logger) {
   };
 }
 
+/** Pages refuse a form posted from another site with a page that says so. */
+function sameOriginPages(views: Views) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const other = foreignOrigin(ctx);
+    if (other === null) return next();
+    ctx.status = 403;
+    render(views, ctx, 'error.njk', { message: views.t('error.cross_origin', { origin: other }) });
+  };
+}
+
+async function sameOriginApi(ctx: Context, next: Next): Promise<void> {
+  const other = foreignOrigin(ctx);
+  if (other !== null) {
+    throw new Problem(403, 'cross-origin', 'Cross-site request refused',
+      `this request came from ${other}, not from the ERP's own pages; call the API with "Authorization: Bearer <token>" from POST /api/v1/auth/login`);
+  }
+  await next();
+}
+
+const UPLOAD_PATH = '/api/v1/import/uploads';
+
+/**
+ * The API reads JSON only (shared/http/json-body.ts: UTF-8, no duplicate keys, bounded depth).
+ * A body in any other type is 415, not an empty object that then fails as "last_name is
+ * required". The price-list upload streams its raw body and is left unread here.
+ */
+function apiBody(): Koa.Middleware {
+  const json = jsonBody({ limitKb: 1024 });
+  return async (ctx, next) => {
+    if (ctx.path === UPLOAD_PATH) return next();
+    const length = Number(ctx.get('content-length') || 0);
+    const hasBody = length > 0 || ctx.get('transfer-encoding') !== '';
+    if (hasBody && !ctx.is('json')) {
+      const got = ctx.get('content-type') ? `Content-Type ${ctx.request.type}` : 'no Content-Type';
+      throw new Problem(415, 'unsupported-media-type', 'Unsupported media type', `the body was sent with ${got}; send it as JSON with Content-Type: application/json`);
+    }
+    await json(ctx, next);
+  };
+}
+
 export interface ErpApp {
   app: Koa;
   /** The same app as one middleware, for mounting inside the hub's Koa app. */
@@ -96,12 +137,13 @@ export function createErpApp(opts: ErpAppOptions): ErpApp {
   const body = bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '1mb', formLimit: '256kb', extendTypes: { form: ['application/x-www-form-urlencoded'] } });
   const apiChain: Koa.Middleware = compose<Context>([
     problemMiddleware((err, ctx) => log.error({ err, path: ctx.path }, 'api request failed')),
+    sameOriginApi,
     domainProblems,
-    body,
+    apiBody(),
     api.routes() as unknown as Koa.Middleware,
     api.allowedMethods({ throw: true }) as unknown as Koa.Middleware,
   ]);
-  const pageChain: Koa.Middleware = compose<Context>([pageErrors(views, log), body, pages.routes() as unknown as Koa.Middleware, pages.allowedMethods() as unknown as Koa.Middleware]);
+  const pageChain: Koa.Middleware = compose<Context>([pageErrors(views, log), sameOriginPages(views), body, pages.routes() as unknown as Koa.Middleware, pages.allowedMethods() as unknown as Koa.Middleware]);
 
   const app = new Koa();
   app.proxy = false;

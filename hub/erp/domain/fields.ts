@@ -16,6 +16,9 @@ export interface ScaledRule {
   example: string;
 }
 
+/** A database id as an API field or query parameter: a whole number from 1. */
+export const ID_RULE: ScaledRule = { scale: 0, min: 1, max: 2 ** 31, step: 1, unit: '', example: '1' };
+
 export function describe(rule: ScaledRule): Record<string, string> {
   return {
     min: formatScaled(rule.min, rule.scale, rule.signed),
@@ -48,18 +51,47 @@ export function readScaled(errs: FieldErrors, field: string, raw: unknown, rule:
   return v;
 }
 
-export function readText(errs: FieldErrors, field: string, raw: unknown, max: number, required = false): string | null {
+/** "U+0007" for the code point at i. */
+const codePoint = (s: string, i: number) => `U+${(s.codePointAt(i) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+
+// C0 and C1 controls and DEL: a NUL truncates the text in C tools and the DCS export, an
+// escape garbles terminals and printouts, and none of them is something a user typed.
+const CONTROL = /\p{Cc}/u;
+const CONTROL_EXCEPT_LINES = /(?![\t\n\r])\p{Cc}/u;
+// U+FFFD is what a decoder leaves where the bytes were not UTF-8; a lone surrogate cannot be
+// stored as UTF-8 at all. Either means the text was damaged before it reached us.
+const NOT_UNICODE = /[\uFFFD]|\p{Cs}/u;
+
+/** The first character a text field refuses, as a field-error code and its parameters; null when none. */
+export function textProblem(s: string, multiline = false): { code: 'control_char' | 'not_unicode'; params: Record<string, string> } | null {
+  const c = (multiline ? CONTROL_EXCEPT_LINES : CONTROL).exec(s);
+  if (c) return { code: 'control_char', params: { char: codePoint(s, c.index), position: String(c.index + 1) } };
+  const u = NOT_UNICODE.exec(s);
+  if (u) return { code: 'not_unicode', params: { char: codePoint(s, u.index), position: String(u.index + 1) } };
+  return null;
+}
+
+/**
+ * Trimmed text up to `max` characters; null when blank or bad (error recorded). Only
+ * `multiline` fields (notes) may hold line breaks and tabs; a name or a code is one line.
+ */
+export function readText(errs: FieldErrors, field: string, raw: unknown, max: number, required = false, multiline = false): string | null {
   if (isBlank(raw)) {
     if (required) errs.add(field, 'required');
     return null;
   }
   if (typeof raw !== 'string') {
-    errs.add(field, 'too_long', { max: String(max) });
+    errs.add(field, 'text', { max: String(max) });
     return null;
   }
   const s = raw.trim();
   if (s.length > max) {
     errs.add(field, 'too_long', { max: String(max) });
+    return null;
+  }
+  const bad = textProblem(s, multiline);
+  if (bad) {
+    errs.add(field, bad.code, bad.params);
     return null;
   }
   return s;

@@ -7,7 +7,7 @@ import type { Db } from '../../../shared/db.js';
 import { diff, type Actor, type AuditLog } from '../audit/audit.js';
 import { formatDiopters } from './decimal.js';
 import { ConflictError, FieldErrors, NotFoundError, ValidationError } from './errors.js';
-import { readEnum, readScaled, readText, type ScaledRule } from './fields.js';
+import { ID_RULE, readEnum, readScaled, readText, type ScaledRule } from './fields.js';
 import { addWorkingDays, allowedTransitions, canTransition, ORDER_STATES, type OrderState } from './lab-order-states.js';
 import { LEAD_TIME_DAYS, type Lens, type Lenses } from './lenses.js';
 import { toPage, likePattern, type Page, type PageQuery } from './paging.js';
@@ -21,7 +21,7 @@ export const HBOX = mm(300, 800, '52');
 export const VBOX = mm(200, 700, '38');
 export const DBL = mm(100, 300, '18');
 const ORDER_FIELDS = ['prescription_id', 'lens_od_id', 'lens_os_id', 'frame_id', 'seg_height_od', 'seg_height_os', 'hbox', 'vbox', 'dbl', 'store_id'] as const;
-const ID: ScaledRule = { scale: 0, min: 1, max: 2 ** 31, step: 1, unit: '', example: '1' };
+const ID = ID_RULE;
 
 export interface LabOrder {
   id: number;

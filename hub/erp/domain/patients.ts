@@ -42,7 +42,7 @@ export function validatePatient(input: Record<string, unknown>, today: string): 
   if (email !== null && !EMAIL.test(email)) errs.add('email', 'pattern', { example: 'name@example.ru' });
   const consent_at = readDate(errs, 'consent_at', input.consent_at, true);
   if (consent_at && consent_at > today) errs.add('consent_at', 'date_future');
-  const notes = readText(errs, 'notes', input.notes, 2000);
+  const notes = readText(errs, 'notes', input.notes, 2000, false, true);
   errs.throwIfAny();
   return {
     last_name: last_name as string, first_name: first_name as string, middle_name, birth_date,

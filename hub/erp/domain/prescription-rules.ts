@@ -115,7 +115,7 @@ export function validatePrescription(input: Record<string, unknown>, opts: { bir
   const expires_on = readDate(errs, 'expires_on', input.expires_on);
   if (rx_date && expires_on && expires_on < rx_date) errs.add('expires_on', 'date_after', { other: rx_date });
   const prescriber = readText(errs, 'prescriber', input.prescriber, 120, true);
-  const notes = readText(errs, 'notes', input.notes, 2000);
+  const notes = readText(errs, 'notes', input.notes, 2000, false, true);
   const transposed: Eye[] = [];
   const od = readEye(errs, 'od', input, transposed);
   const os = readEye(errs, 'os', input, transposed);

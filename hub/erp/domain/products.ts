@@ -35,10 +35,10 @@ export function validateProduct(input: Record<string, unknown>): Omit<Product, '
   const brand = readText(errs, 'brand', input.brand, 80);
   const supplier = readText(errs, 'supplier', input.supplier, 120, true);
   const supplier_code = readText(errs, 'supplier_code', input.supplier_code, 60);
-  const cost = readMoney(errs, 'cost', input.cost) ?? 0;
-  const price = readMoney(errs, 'price', input.price) ?? 0;
+  const cost = readMoney(errs, 'cost', input.cost);
+  const price = readMoney(errs, 'price', input.price);
   errs.throwIfAny();
-  return { kind: kind as ProductKind, sku: sku as string, barcode, name: name as string, brand, supplier: supplier as string, supplier_code, cost, price };
+  return { kind: kind as ProductKind, sku: sku as string, barcode, name: name as string, brand, supplier: supplier as string, supplier_code, cost: cost as number, price: price as number };
 }
 
 export class Products {

@@ -6,7 +6,9 @@ import { Problem } from '../../../shared/http/problem.js';
 import { can } from '../auth/roles.js';
 import { pageQuery } from '../domain/paging.js';
 import { toDcs } from '../domain/dcs-export.js';
-import { dailyReport, shiftReport } from '../reports/fiscal-reports.js';
+import { FieldErrors } from '../domain/errors.js';
+import { ID_RULE as ID, readScaled, readText } from '../domain/fields.js';
+import { dailyReport, readReportFilter, shiftReport } from '../reports/fiscal-reports.js';
 import type { ErpServices } from '../services.js';
 import { actorOf, requireApi, type ErpState } from './auth-middleware.js';
 import { idParam } from './domain-problems.js';
@@ -84,6 +86,7 @@ export function apiRouter(s: ErpServices): Router {
   });
   r.post('/lab-orders/:id/transitions', requireApi('orders:write'), (ctx) => {
     const b = body(ctx);
+    new FieldErrors().onlyKnown(b, ['to', 'reason']).throwIfAny();
     const u = (ctx.state as ErpState).user;
     if (b.to === 'cancelled' && u && !can(u.role, 'orders:cancel')) throw new Problem(403, 'forbidden', 'Forbidden', `the role ${u.role} may not cancel lab orders`);
     ctx.body = s.labOrders.transition(idParam(ctx), b.to, b.reason, actorOf(ctx));
@@ -102,17 +105,32 @@ export function apiRouter(s: ErpServices): Router {
   });
   r.get('/import/profiles/:id', requireApi('import:run'), (ctx) => { ctx.body = s.profiles.get(idParam(ctx)); });
   r.post('/import/uploads', requireApi('import:run'), async (ctx) => {
+    // The file is the raw body; a form or multipart body would be stored as the file itself
+    // (boundaries and all) or, read as a form, arrive empty.
+    if (ctx.is('multipart', 'urlencoded', 'json')) {
+      throw new Problem(415, 'unsupported-media-type', 'Send the file as the request body',
+        `the upload came as ${ctx.request.type}; send the file's bytes as the whole request body with Content-Type: application/octet-stream (or text/csv) ` +
+        `and its name in ?filename=, not as a form field or a multipart form: curl --data-binary @prices.csv -H 'Content-Type: application/octet-stream' '<hub>/api/v1/import/uploads?filename=prices.csv'`);
+    }
     const filename = str(ctx.query.filename) ?? '';
     ctx.status = 201;
     const u = await s.imports.saveUpload(ctx.req, filename, actorOf(ctx));
     ctx.body = { id: u.id, filename: u.filename, size: u.size };
   });
   r.get('/import/uploads/:id/preview', requireApi('import:run'), async (ctx) => {
-    ctx.body = { rows: await s.imports.preview(ctx.params.id ?? '', Number(ctx.query.profile_id)) };
+    const errs = new FieldErrors();
+    const profileId = readScaled(errs, 'profile_id', ctx.query.profile_id, ID, true);
+    errs.throwIfAny();
+    ctx.body = { rows: await s.imports.preview(ctx.params.id ?? '', profileId as number) };
   });
   r.post('/import/jobs', requireApi('import:run'), (ctx) => {
     const b = body(ctx);
-    const job = s.imports.create(String(b.upload_id ?? ''), Number(b.profile_id), actorOf(ctx));
+    const errs = new FieldErrors().onlyKnown(b, ['upload_id', 'profile_id', 'start']);
+    const uploadId = readText(errs, 'upload_id', b.upload_id, 64, true);
+    const profileId = readScaled(errs, 'profile_id', b.profile_id, ID, true);
+    if (b.start !== undefined && typeof b.start !== 'boolean') errs.add('start', 'one_of', { values: 'true, false' });
+    errs.throwIfAny();
+    const job = s.imports.create(uploadId as string, profileId as number, actorOf(ctx));
     if (b.start !== false) void s.imports.start(job.id);
     ctx.status = 201;
     ctx.body = s.imports.get(job.id);
@@ -127,7 +145,7 @@ export function apiRouter(s: ErpServices): Router {
   });
   r.get('/import/jobs/:id/errors', requireApi('import:run'), (ctx) => { ctx.body = s.imports.errors(idParam(ctx), pageQuery(ctx.query)); });
 
-  const reportFilter = (ctx: Context) => ({ store_id: str(ctx.query.store_id), from: str(ctx.query.from), to: str(ctx.query.to) });
+  const reportFilter = (ctx: Context) => readReportFilter(ctx.query);
   r.get('/reports/daily', requireApi('reports:read'), (ctx) => { ctx.body = { items: dailyReport(s.db, reportFilter(ctx)) }; });
   r.get('/reports/shifts', requireApi('reports:read'), (ctx) => { ctx.body = { items: shiftReport(s.db, reportFilter(ctx)) }; });
 

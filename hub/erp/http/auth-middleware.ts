@@ -1,6 +1,6 @@
 // Who is calling: a bearer token (API clients) or the session cookie (pages). Both are the
-// same server-side session; the cookie is HttpOnly and SameSite=Strict, which is also what
-// keeps other sites from posting our forms.
+// same server-side session; the cookie is HttpOnly and SameSite=Strict, and a state-changing
+// request that does not carry a bearer token must also come from our own pages (Origin).
 import type { Context, Next } from 'koa';
 import { Problem } from '../../../shared/http/problem.js';
 import type { Actor } from '../audit/audit.js';
@@ -14,10 +14,37 @@ export interface ErpState {
   token?: string;
 }
 
-export function tokenOf(ctx: Context): string | null {
+function bearerOf(ctx: Context): string | null {
   const h = ctx.get('authorization');
-  if (h.toLowerCase().startsWith('bearer ')) return h.slice(7).trim() || null;
-  return ctx.cookies.get(SESSION_COOKIE) ?? null;
+  return h.toLowerCase().startsWith('bearer ') ? h.slice(7).trim() || null : null;
+}
+
+export function tokenOf(ctx: Context): string | null {
+  return bearerOf(ctx) ?? ctx.cookies.get(SESSION_COOKIE) ?? null;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * The other site a state-changing browser request came from, or null when it may proceed.
+ * SameSite=Strict alone leaves older browsers and same-site subdomains; the browser sets
+ * Origin (or, failing that, Referer) itself, so a page elsewhere cannot pass for ours. Bearer
+ * calls are exempt: a browser never adds that header cross-site without our CORS consent,
+ * which we never give. No Origin and no Referer is a non-browser client (curl) and proceeds.
+ * Only the host is compared: behind a TLS-terminating proxy we see http while the browser
+ * says https, and the host is what another site cannot fake.
+ */
+export function foreignOrigin(ctx: Context): string | null {
+  if (SAFE_METHODS.has(ctx.method) || bearerOf(ctx)) return null;
+  const claimed = ctx.get('origin') || ctx.get('referer');
+  if (!claimed) return null;
+  try {
+    const from = new URL(claimed);
+    if (ctx.host && from.host === new URL(`${from.protocol}//${ctx.host}`).host) return null;
+    return from.origin;
+  } catch {
+    return claimed.slice(0, 100); // "null" (sandboxed frame, file:) or garbage
+  }
 }
 
 export function authenticate(users: Users) {

@@ -1,7 +1,8 @@
 // Import jobs (seed connector_b): an uploaded file + a profile -> draft -> running -> done or
 // failed, with created/updated/unchanged/failed counts and a row-level error log. One bad row
-// never aborts the file; only an unreadable file fails the job. Rows are upserted in batches,
-// each batch one transaction, so a 100,000-row file streams with steady memory.
+// never aborts the file; only an unreadable file fails the job, and it fails before anything
+// is written. Rows are upserted in batches, each batch one transaction, so a 100,000-row file
+// streams with steady memory.
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -211,6 +212,10 @@ export class ImportJobs {
     const saveCounts = this.db.prepare(`UPDATE erp_import_jobs SET rows_total=@rows_total, created=@created, updated=@updated, unchanged=@unchanged,
       failed=@failed, bytes_read=@bytes_read WHERE id=@id`);
     const c = { id, rows_total: 0, created: 0, updated: 0, unchanged: 0, failed: 0, bytes_read: 0 };
+    // The file is read twice (below), so each pass is half of the progress bar.
+    let checked = 0;
+    let written = 0;
+    const progress = () => { c.bytes_read = Math.floor((checked + written) / 2); };
     const flush = this.db.transaction((batch: SourceRow[]) => {
       for (const r of batch) {
         c.rows_total += 1;
@@ -232,28 +237,57 @@ export class ImportJobs {
       }
       saveCounts.run(c);
     });
+    const fail = (error: string) => {
+      saveCounts.run(c);
+      this.db.prepare("UPDATE erp_import_jobs SET state = 'failed', error = ?, finished_at = ? WHERE id = ?").run(error, this.opts.now().toISOString(), id);
+      this.opts.logger.warn({ job: id, err: error }, 'import job failed');
+      this.count(c, 'failed');
+      return this.get(id);
+    };
+    // Let HTTP requests (progress polls) in between batches.
+    const breathe = () => new Promise<void>((res) => setImmediate(res));
+
+    // Pass 1 reads the whole file and writes nothing: a broken quote on the last line, a
+    // cut-off workbook or bytes in another encoding must fail the job before the first batch
+    // is committed. Parsing twice costs CPU, not memory, and keeps every write batch small
+    // (one transaction over the whole file would hold the hub's database for seconds).
     try {
-      let batch: SourceRow[] = [];
-      for await (const r of readRows(upload.path, profile, (n) => { c.bytes_read += n; })) {
+      let n = 0;
+      for await (const _row of readRows(upload.path, profile, (b) => { checked += b; })) {
+        n += 1;
+        if (n % BATCH === 0) {
+          progress();
+          saveCounts.run(c);
+          await breathe();
+        }
+      }
+    } catch (e) {
+      return fail(`the file cannot be read as ${profile.format.toUpperCase()}: ${(e as Error).message}; nothing was imported`);
+    }
+    checked = job.bytes_total;
+
+    let batch: SourceRow[] = [];
+    let committed = 0;
+    try {
+      for await (const r of readRows(upload.path, profile, (b) => { written += b; progress(); })) {
         batch.push(r);
         if (batch.length >= BATCH) {
           flush(batch);
+          committed = r.rowNumber;
           batch = [];
-          // Let HTTP requests (progress polls) in between batches.
-          await new Promise<void>((res) => setImmediate(res));
+          await breathe();
         }
       }
       flush(batch);
-      this.db.prepare("UPDATE erp_import_jobs SET state = 'done', finished_at = ? WHERE id = ?").run(this.opts.now().toISOString(), id);
-      this.opts.logger.info({ job: id, ...c }, 'import job done');
-      this.count(c, 'done');
     } catch (e) {
-      saveCounts.run(c);
-      this.db.prepare("UPDATE erp_import_jobs SET state = 'failed', error = ?, finished_at = ? WHERE id = ?")
-        .run(`the file cannot be read as ${profile.format.toUpperCase()}: ${(e as Error).message}`, this.opts.now().toISOString(), id);
-      this.opts.logger.warn({ job: id, err: (e as Error).message }, 'import job failed');
-      this.count(c, 'failed');
+      // The file read to its end a moment ago, so this is the disk or the database: the
+      // batches before it are committed, and importing the file again is safe (idempotent).
+      const where = committed ? `after row ${committed}` : 'before its first row';
+      return fail(`the import stopped ${where}: ${(e as Error).message}; the rows up to there were imported, import the file again`);
     }
+    this.db.prepare("UPDATE erp_import_jobs SET state = 'done', finished_at = ? WHERE id = ?").run(this.opts.now().toISOString(), id);
+    this.opts.logger.info({ job: id, ...c }, 'import job done');
+    this.count(c, 'done');
     return this.get(id);
   }
 }

@@ -2,6 +2,7 @@
 // as exact decimals ("1 234,50" with a decimal comma), never through parseFloat.
 import { rublesToKopecks } from '../../../shared/money.js';
 import { renderTemplate } from '../domain/errors.js';
+import { textProblem } from '../domain/fields.js';
 import { PRODUCT_KINDS, type ProductKind } from '../domain/products.js';
 import type { ImportProfile, TargetField } from './profiles.js';
 import type { Cell } from './row-reader.js';
@@ -34,6 +35,8 @@ export const ROW_ERROR_TEMPLATES: Record<string, string> = {
   money: '{field} "{value}" is not an amount in rubles with at most 2 decimals ({separator})',
   kind: 'kind "{value}" must be one of {values}',
   sku_taken: 'SKU "{value}" already belongs to another product',
+  control_char: '{field} contains the control character {char} (a line break, tab or other control character inside the cell)',
+  not_unicode: '{field} contains {char}, which is not text (a byte the file\'s encoding does not define)',
   database: '{message}',
 };
 
@@ -79,6 +82,15 @@ export function mapRow(cells: Record<string, Cell>, profile: ImportProfile): Map
   for (const f of Object.keys(profile.mapping) as TargetField[]) {
     const c = col(f) as string;
     if (!(c in cells)) errors.push(rowError(c, 'missing_column', { column: c }));
+  }
+  if (errors.length) return { ok: false, errors };
+  // Names and codes are one line of text, as in the product form; amounts are checked below.
+  for (const f of Object.keys(profile.mapping) as TargetField[]) {
+    const c = col(f) as string;
+    const v = cells[c];
+    if (f === 'cost' || f === 'price' || typeof v !== 'string') continue;
+    const bad = textProblem(v.trim());
+    if (bad) errors.push(rowError(c, bad.code, { field: f, char: bad.params.char as string }));
   }
   if (errors.length) return { ok: false, errors };
   const name = get('name');

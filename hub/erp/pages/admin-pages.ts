@@ -6,7 +6,8 @@ import { pageQuery } from '../domain/paging.js';
 import { PRODUCT_KINDS } from '../domain/products.js';
 import { actorOf } from '../http/auth-middleware.js';
 import { DELIMITERS, ENCODINGS, FORMATS, MATCH_KEYS, TARGET_FIELDS } from '../import/profiles.js';
-import { dailyReport, shiftReport, stores } from '../reports/fiscal-reports.js';
+import { ROW_ERROR_TEMPLATES } from '../import/row-mapper.js';
+import { dailyReport, readReportFilter, shiftReport, stores } from '../reports/fiscal-reports.js';
 import type { ErpServices } from '../services.js';
 import { fieldMessages, formBody, pageLink, render, requirePage, type Views } from './render.js';
 
@@ -24,7 +25,8 @@ export type FleetProvider = () => FleetBox[] | Promise<FleetBox[]>;
 const WIZARD_KEYS = ['import.row', 'import.problems', 'import.ok', 'import.choose_file', 'import.progress', 'import.created', 'import.updated',
   'import.unchanged', 'import.failed', 'job.draft', 'job.running', 'job.done', 'job.failed', 'product.name', 'product.price', 'product.cost',
   'product.barcode', 'product.brand', 'product.kind', 'product.sku', 'lens.supplier_code', 'kind.frame', 'kind.lens', 'kind.accessory', 'kind.other',
-  'rowerr.missing_column', 'rowerr.empty', 'rowerr.too_long', 'rowerr.barcode', 'rowerr.money', 'rowerr.kind', 'rowerr.sku_taken', 'rowerr.database',
+  // Every row error the mapper can report, so a new code cannot reach the preview untranslated.
+  ...Object.keys(ROW_ERROR_TEMPLATES).map((c) => `rowerr.${c}`),
   'sep.decimal comma', 'sep.decimal point', 'target.supplier_code', 'target.barcode', 'target.name', 'target.brand', 'target.kind', 'target.sku',
   'target.cost', 'target.price'];
 
@@ -69,7 +71,16 @@ export function adminPages(r: Router, s: ErpServices, views: Views, fleetProvide
 
   r.get('/reports', requirePage(views, 'reports:read'), (ctx) => {
     const q = ctx.query;
-    const f = { store_id: typeof q.store_id === 'string' && q.store_id ? q.store_id : undefined, from: typeof q.from === 'string' && q.from ? q.from : undefined, to: typeof q.to === 'string' && q.to ? q.to : undefined };
+    let f;
+    try {
+      f = readReportFilter(q);
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      ctx.status = 422;
+      const problem = Object.entries(fieldMessages(views, e)).map(([k, m]) => `${views.t(`reports.${k === 'store_id' ? 'store' : k}`)}: ${m}`).join('; ');
+      render(views, ctx, 'reports.njk', { daily: [], shifts: [], stores: stores(s.db), query: q, problem });
+      return;
+    }
     render(views, ctx, 'reports.njk', { daily: dailyReport(s.db, f), shifts: shiftReport(s.db, f), stores: stores(s.db), query: q });
   });
   r.get('/fleet', requirePage(views, 'fleet:read'), async (ctx) => {

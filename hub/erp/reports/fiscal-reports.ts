@@ -2,6 +2,8 @@
 // shift (what the printer's Z report totals), split by payment type. Days are the printer's
 // local dates: a shift belongs to the store's calendar, not the hub's time zone.
 import type { Db } from '../../../shared/db.js';
+import { FieldErrors } from '../domain/errors.js';
+import { readDate, readText } from '../domain/fields.js';
 
 export interface Totals {
   sales_count: number;
@@ -46,6 +48,25 @@ export interface ReportFilter {
   store_id?: string;
   from?: string;
   to?: string;
+}
+
+/**
+ * The filter from a query string. A date that is not YYYY-MM-DD is refused (422 naming the
+ * parameter): compared as text it would silently match nothing and report an empty day.
+ */
+export function readReportFilter(query: Record<string, unknown>): ReportFilter {
+  const errs = new FieldErrors();
+  const one = (k: 'store_id' | 'from' | 'to') => {
+    const v = query[k];
+    if (Array.isArray(v)) { errs.add(k, 'single'); return undefined; }
+    return v;
+  };
+  const store_id = readText(errs, 'store_id', one('store_id'), 64);
+  const from = readDate(errs, 'from', one('from'));
+  const to = readDate(errs, 'to', one('to'));
+  if (from && to && to < from) errs.add('to', 'date_after', { other: from });
+  errs.throwIfAny();
+  return { ...(store_id ? { store_id } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}) };
 }
 
 function where(f: ReportFilter): { w: string; args: string[] } {
