@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { problemClientErrors } from '../shared/http/problem.js';
+import { claimDatabase } from './db/owner-file.js';
 import { openDatabase, type Db } from '../shared/db.js';
 import type { Logger } from '../shared/logger.js';
 import type { HubStatusMessage } from '../shared/mqtt/messages.js';
@@ -44,6 +45,7 @@ export class Hub {
   erp: HubErp | null = null;
   #http: Server | null = null;
   #statusTimer: NodeJS.Timeout | null = null;
+  #releaseDb: (() => void) | null = null;
   mqttUrl = '';
   httpUrl = '';
 
@@ -61,6 +63,7 @@ export class Hub {
     const { cfg } = this;
     const log = this.#d.logger;
     this.db = openDatabase(join(cfg.dataDir, 'hub.db'));
+    this.#releaseDb = claimDatabase(join(cfg.dataDir, 'hub.db'));
     this.registry = new BoxRegistry(this.db);
     this.registry.upsertService(cfg.mqtt.username, cfg.mqtt.password);
     for (const b of cfg.boxes) this.registry.upsertBox(b.store, b.box, b.secret);
@@ -170,5 +173,6 @@ export class Hub {
     await this.broker?.close();
     await this.erp?.close();
     this.db?.close();
+    this.#releaseDb?.();
   }
 }

@@ -7,7 +7,7 @@ import { loadBoxConfig } from '../firmware/config.js';
 import { ShtrihEmulator } from '../hardware/shtrih-emulator/emulator.js';
 import { CONTROL_FILE, startControl } from '../hardware/shtrih-emulator/control.js';
 import { startTestOfd } from '../hardware/sim/ofd/server.js';
-import { loadHubConfig } from '../hub/config.js';
+import { HUB_DEFAULTS, loadHubConfig } from '../hub/config.js';
 import { Hub } from '../hub/hub.js';
 import { createLogger } from '../shared/logger.js';
 
@@ -81,7 +81,9 @@ OpticsERP demo stack is running
   POS widget      ${boxUrl}/pos/widget
   sync now        curl -X POST -H "Authorization: Bearer ${posToken}" ${boxUrl}/v1/kkt/sync
   hub API         ${hub.httpUrl}/api/fleet   (Authorization: Bearer ${hubCfg.http.operatorToken}; /metrics, /health open)
-  hub MQTT        ${hub.mqttUrl}   (mosquitto_sub -t 'kkt/v1/#' -v -u _hub -P <HUB_MQTT__PASSWORD>)
+  hub ERP         ${hub.httpUrl}/   (sign in: ${hubCfg.erp.adminUser} / ${hubCfg.erp.adminPassword === HUB_DEFAULTS.erp.adminPassword ? hubCfg.erp.adminPassword : '<HUB_ERP__ADMIN_PASSWORD>'})
+  hub MQTT        ${hub.mqttUrl}   (mosquitto_sub -t 'kkt/v1/#' -v -i _watch-${process.pid} -u ${hubCfg.mqtt.username} -P ${hubCfg.mqtt.password === HUB_DEFAULTS.mqtt.password ? hubCfg.mqtt.password : '<HUB_MQTT__PASSWORD>'})
+  field console   OPTICSERP_API_URL=${boxUrl} OPTICSERP_POS_TOKEN=${posToken} npm run console
   test OFD        ${ofd.url}   faults: npm run ofd:fault -- down   (ok, 503, slow, timeout, flapping)
   fiscal printer  ${emulatorNote}
                   faults: npm run emulator:fault -- paper-out   (paper-in, cover-open, shift-24h, disconnect, clear, ...)

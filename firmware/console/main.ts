@@ -1,5 +1,6 @@
 // Entry of the field-tech console (agetty runs it on ttyGS0 / the UART instead of login).
-// Environment: OPTICSERP_API_URL (default http://127.0.0.1:8000), OPTICSERP_DATA_DIR
+// Environment: OPTICSERP_API_URL (default http://127.0.0.1:8000), OPTICSERP_POS_TOKEN (default:
+// the first POS token of the box's provisioned config under the data dir), OPTICSERP_DATA_DIR
 // (default /var/lib/opticserp), OPTICSERP_CONSOLE_LOG_CMD (JSON argv; `{n}` = line count),
 // OPTICSERP_CONSOLE_APPLY=1 (on the box: reload networkd, restart the service after changes).
 import { readFileSync } from 'node:fs';
@@ -15,6 +16,8 @@ const apiUrl = process.env.OPTICSERP_API_URL ?? 'http://127.0.0.1:8000';
 const logCmd = process.env.OPTICSERP_CONSOLE_LOG_CMD ? (JSON.parse(process.env.OPTICSERP_CONSOLE_LOG_CMD) as string[]) : undefined;
 
 function token(): string | undefined {
+  // A box off its image (the demo stack, a bench unit) has no provisioned config to read.
+  if (process.env.OPTICSERP_POS_TOKEN) return process.env.OPTICSERP_POS_TOKEN;
   try {
     return (JSON.parse(readFileSync(join(dataDir, BOX_CONFIG), 'utf8')) as { api?: { posTokens?: string[] } }).api?.posTokens?.[0];
   } catch {

@@ -7,6 +7,7 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, stat
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { integrityCheck, openDatabase } from '../../shared/db.js';
+import { runningOwner } from '../db/owner-file.js';
 
 export interface BackupManifest {
   file: string;
@@ -73,6 +74,14 @@ export async function backupDatabase(source: string, outDir: string, now = new D
   } finally {
     db.close();
   }
+  // The copy keeps the source's WAL mode, so every later open (this check, a restore) would
+  // leave -wal/-shm files beside it: a backup is one self-contained file instead.
+  const copy = new Database(partial);
+  try {
+    copy.pragma('journal_mode = DELETE');
+  } finally {
+    copy.close();
+  }
   const { schema, tables } = verifyBackup(partial);
   renameSync(partial, file);
   const manifest: BackupManifest = {
@@ -90,6 +99,10 @@ export interface RestoreResult { target: string; from: string; movedAside: strin
  */
 export async function restoreDatabase(backup: string, target: string, opts: { now?: Date; withoutManifest?: boolean } = {}): Promise<RestoreResult> {
   const now = opts.now ?? new Date();
+  const owner = runningOwner(target);
+  if (owner !== null) {
+    throw new Error(`a hub (pid ${owner}) has ${target} open: stop it first (systemctl stop opticserp-hub); if no hub runs, delete ${target}.pid`);
+  }
   const manifestFile = `${backup}.json`;
   if (!existsSync(manifestFile) && !opts.withoutManifest) {
     // Without its manifest a changed file cannot be told from the one that was taken.

@@ -3,6 +3,7 @@
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { openDatabase } from '../../shared/db.js';
+import { claimDatabase } from '../db/owner-file.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import { createErpApp, type ErpApp, type FleetProvider } from './app.js';
 import { adminCredentials, seedAdmin, seedDemoCatalog, type DemoCredentials } from './demo-seed.js';
@@ -18,6 +19,7 @@ export interface StandaloneErp {
 export async function startStandaloneErp(opts: { dataDir: string; port?: number; host?: string; logger?: Logger; demo?: boolean; fleetProvider?: FleetProvider; env?: NodeJS.ProcessEnv }): Promise<StandaloneErp> {
   const logger = opts.logger ?? createLogger('erp');
   const db = openDatabase(join(opts.dataDir, 'hub.sqlite'));
+  const releaseDb = claimDatabase(join(opts.dataDir, 'hub.sqlite'));
   const erp = createErpApp({ db, logger, dataDir: opts.dataDir, fleetProvider: opts.fleetProvider });
   const credentials = adminCredentials(opts.env);
   seedAdmin(erp.services, credentials);
@@ -33,6 +35,7 @@ export async function startStandaloneErp(opts: { dataDir: string; port?: number;
       server.closeAllConnections();
       await erp.close();
       db.close();
+      releaseDb();
     },
   };
 }

@@ -58,4 +58,16 @@ describe('field-tech console against the real box', () => {
     await s!.type('6', /anything else cancels: $/);
     expect(await s!.type('YES')).toMatch(/Close shift: FAILED \(409\)/);
   });
+
+  it('off the image (no provisioned config), the token comes from OPTICSERP_POS_TOKEN', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'console-bare-'));
+    const bare = new PtySession(`${process.execPath} --import tsx ${MAIN}`, { ...process.env, OPTICSERP_API_URL: pb.url, OPTICSERP_DATA_DIR: empty, OPTICSERP_POS_TOKEN: TEST_TOKEN });
+    try {
+      await bare.waitFor(/Choice: $/);
+      expect(await bare.type('1')).toMatch(/Buffer +total_capacity=10000 current_queued=1 /);
+    } finally {
+      bare.kill();
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
 });

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { backupDatabase, restoreDatabase, verifyBackup } from '../../hub/backup/sqlite-backup.js';
 import { startStandaloneErp, type StandaloneErp } from '../../hub/erp/standalone.js';
@@ -62,6 +62,8 @@ describe('hub backup and restore', () => {
     expect(manifest.integrity).toBe('ok');
     expect(manifest.tables.erp_patients).toBeGreaterThanOrEqual(20);
     expect(existsSync(`${manifest.file}.json`)).toBe(true);
+    // One self-contained file and its manifest: no -wal/-shm or .partial left beside them.
+    expect(readdirSync(out.path).sort()).toEqual([basename(manifest.file), `${basename(manifest.file)}.json`]);
 
     const restored = await restoreDatabase(manifest.file, join(fresh.path, 'hub.sqlite'));
     expect(restored.movedAside).toBeNull();
@@ -82,7 +84,12 @@ describe('hub backup and restore', () => {
     const live = join(d.path, 'hub.sqlite');
     const hub = await startStandaloneErp({ dataDir: d.path, logger: silentLogger(), demo: false, env });
     await addPatient(hub, await login(hub), 'Kept');
+    // Restoring under the running hub would move its file away while it keeps writing.
+    const online = await backupDatabase(live, join(d.path, 'online'));
+    await expect(restoreDatabase(online.file, live)).rejects.toThrow(new RegExp(`a hub \\(pid ${process.pid}\\) has .*hub\\.sqlite open: stop it first`));
+    expect(existsSync(live)).toBe(true);
     await hub.stop();
+    expect(existsSync(`${live}.pid`)).toBe(false);
     const m = await backupDatabase(live, join(d.path, 'backups'));
     const bad = join(d.path, 'not-a-backup.sqlite');
     writeFileSync(bad, 'garbage, not SQLite at all'.repeat(100));
