@@ -58,7 +58,8 @@ const quantity = numberish('a quantity').transform((v, ctx) => {
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`)
   .refine((s) => !hasControlChar(s), 'must not contain control characters (NUL, tab, newline, escape...)');
 
-function hasControlChar(s: string): boolean {
+/** True for C0 controls and DEL: what fiscal text may not carry (see `text`). */
+export function hasControlChar(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x20 || c === 0x7f) return true;
@@ -181,16 +182,7 @@ function checkTotals(input: ParsedInput, opts: NormaliseOptions): NormaliseResul
   if (cash + card > MAX_KOPECKS) errors.push({ field: 'payments', message: `payments add up to ${fmt(cash + card)}, above the largest amount a receipt can carry (${fmt(MAX_KOPECKS)})` });
   if (errors.length) return { ok: false, errors };
   if (total === 0) errors.push({ field: 'items', message: 'the receipt total is zero: nothing to fiscalise' });
-  if (card > total) {
-    errors.push({ field: 'payments', message: `card payments ${fmt(card)} exceed the total ${fmt(total)}; only cash may exceed it` });
-  } else if (cash + card < total) {
-    errors.push({ field: 'payments', message: `payments ${fmt(cash + card)} do not cover the total ${fmt(total)}` });
-  } else if (cash + card > total && cash === 0) {
-    errors.push({ field: 'payments', message: `payments ${fmt(cash + card)} exceed the total ${fmt(total)}` });
-  }
-  if (input.type === 'refund' && cash + card > total) {
-    errors.push({ field: 'payments', message: `a refund pays back exactly the total ${fmt(total)}; no change is given` });
-  }
+  for (const message of paymentProblems(input.type, total, input.payments)) errors.push({ field: 'payments', message });
   if (input.type === 'sale' && input.original_receipt_id !== undefined) {
     errors.push({ field: 'original_receipt_id', message: 'only a refund references an original receipt' });
   }
@@ -207,6 +199,29 @@ function checkTotals(input: ParsedInput, opts: NormaliseOptions): NormaliseResul
   if (input.order_id !== undefined) receipt.order_id = input.order_id;
   if (input.customer !== undefined) receipt.customer = input.customer;
   return { ok: true, receipt };
+}
+
+/**
+ * Payments against a total, both in kopecks: they must cover it exactly, except that cash may
+ * exceed it (the change is returned, as fiscal printers do); card payments alone may never
+ * exceed it, and a refund gives no change. The box applies this to a POS request and the hub
+ * to the document it receives, so both refuse the same receipts. Empty when acceptable.
+ */
+export function paymentProblems(type: ReceiptType, total: Kopecks, payments: readonly { method: Tender; amount: Kopecks }[]): string[] {
+  const cash = payments.filter((p) => p.method === 'cash').reduce((s, p) => s + p.amount, 0);
+  const card = payments.filter((p) => p.method === 'card').reduce((s, p) => s + p.amount, 0);
+  const problems: string[] = [];
+  if (card > total) {
+    problems.push(`card payments ${fmt(card)} exceed the total ${fmt(total)}; only cash may exceed it`);
+  } else if (cash + card < total) {
+    problems.push(`payments ${fmt(cash + card)} do not cover the total ${fmt(total)}`);
+  } else if (cash + card > total && cash === 0) {
+    problems.push(`payments ${fmt(cash + card)} exceed the total ${fmt(total)}`);
+  }
+  if (type === 'refund' && cash + card > total) {
+    problems.push(`a refund pays back exactly the total ${fmt(total)}; no change is given`);
+  }
+  return problems;
 }
 
 function fmt(k: number): string {

@@ -61,6 +61,13 @@ export interface StoredDocument {
 
 interface Row extends Omit<StoredDocument, 'ticket' | 'doc'> { ticket: string | null; doc: string }
 
+/**
+ * What became of one received document: stored, a republish of a stored one (answered with its
+ * state), or refused because its receipt id already names another document (not stored, not
+ * acked; the reason goes to the DLQ).
+ */
+export type InsertOutcome = 'stored' | 'duplicate' | { refused: string };
+
 const toDoc = (r: Row): StoredDocument => ({ ...r, ticket: r.ticket ? JSON.parse(r.ticket) as OfdTicket : null, doc: JSON.parse(r.doc) as ReceiptMessage });
 
 /** Largest malformed payload kept in the DLQ; the rest is cut (the reason says so). */
@@ -70,6 +77,7 @@ export class DocumentStore {
   readonly db: Db;
   readonly #insert;
   readonly #bumpDup;
+  readonly #identity;
   readonly #get;
   readonly #state;
   readonly #stmts = new Map<string, Statement>();
@@ -88,20 +96,35 @@ export class DocumentStore {
       (receipt_id, store_id, box_id, hlc, type, total, fd_number, fn_number, doc, received_at)
       VALUES (@receipt_id, @store_id, @box_id, @hlc, @type, @total, @fd_number, @fn_number, @doc, @received_at)`);
     this.#bumpDup = db.prepare('UPDATE hub_documents SET duplicates = duplicates + 1 WHERE receipt_id = ?');
+    this.#identity = db.prepare('SELECT store_id, box_id, fn_number, fd_number FROM hub_documents WHERE receipt_id = ?');
     this.#get = db.prepare('SELECT * FROM hub_documents WHERE receipt_id = ?');
     this.#state = db.prepare('SELECT ofd_status, attempts, ticket, last_error FROM hub_documents WHERE receipt_id = ?');
   }
 
-  /** Stores a batch in one transaction; per message, whether it was new. */
-  insertMany(msgs: readonly ReceiptMessage[], now = new Date()): boolean[] {
+  /**
+   * Stores a batch in one transaction; per message, what became of it. A receipt id seen
+   * before is a duplicate only when the same box sends the same fiscal document (FN + FD
+   * number) again: receipt ids are the boxes' own UUIDs, and answering another box's document
+   * with this one's state would hand that box a foreign ticket while its own receipt never
+   * reached the OFD.
+   */
+  insertMany(msgs: readonly ReceiptMessage[], now = new Date()): InsertOutcome[] {
     const at = now.toISOString();
-    return this.db.transaction(() => msgs.map((m) => {
+    return this.db.transaction(() => msgs.map((m): InsertOutcome => {
       const r = this.#insert.run({
         receipt_id: m.receipt_id, store_id: m.store_id, box_id: m.box_id, hlc: m.hlc, type: m.type, total: m.total,
         fd_number: m.fiscal.fd_number, fn_number: m.fiscal.fn_number, doc: JSON.stringify(m), received_at: at,
       });
-      if (r.changes === 0) this.#bumpDup.run(m.receipt_id);
-      return r.changes === 1;
+      if (r.changes === 1) return 'stored';
+      const had = this.#identity.get(m.receipt_id) as { store_id: string; box_id: string; fn_number: string; fd_number: number };
+      if (had.store_id !== m.store_id || had.box_id !== m.box_id) {
+        return { refused: `receipt_id ${m.receipt_id} is already used by another box (${had.store_id}/${had.box_id}); this document (FN ${m.fiscal.fn_number} FD ${m.fiscal.fd_number}) was not stored` };
+      }
+      if (had.fn_number !== m.fiscal.fn_number || had.fd_number !== m.fiscal.fd_number) {
+        return { refused: `receipt_id ${m.receipt_id} already names another document of this box (FN ${had.fn_number} FD ${had.fd_number}); this one (FN ${m.fiscal.fn_number} FD ${m.fiscal.fd_number}) was not stored` };
+      }
+      this.#bumpDup.run(m.receipt_id);
+      return 'duplicate';
     }))();
   }
 

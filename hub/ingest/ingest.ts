@@ -4,9 +4,10 @@
 //
 // Delivery guarantee: end to end, not per hop. The box marks a document delivered only on
 // the hub's ack message, which leaves here after the SQLite commit; the box republishes any
-// document not acked in time, and the hub dedupes by receipt id. MQTT PUBACKs from this
-// client are therefore sent on receipt (mqtt.js handles one message at a time, so holding
-// them until the commit would cost one fsync per message).
+// document not acked in time, and the hub dedupes by receipt id (only the same box's same
+// FN + FD number counts as a republish; anything else under a known id is refused, unacked).
+// MQTT PUBACKs from this client are therefore sent on receipt (mqtt.js handles one message at
+// a time, so holding them until the commit would cost one fsync per message).
 import mqtt, { type MqttClient } from 'mqtt';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../shared/logger.js';
@@ -17,7 +18,7 @@ import {
 } from '../../shared/mqtt/messages.js';
 import { boxTopics, HUB_STATUS_TOPIC, HUB_SUBSCRIPTIONS, parseBoxTopic, type BoxAddress } from '../../shared/mqtt/topics.js';
 import { groupCommitFor } from '../db/group-commit.js';
-import type { DocumentStore } from './document-store.js';
+import type { DocumentStore, InsertOutcome } from './document-store.js';
 
 export interface IngestOptions {
   url: string;
@@ -38,7 +39,7 @@ export interface IngestEvents {
   malformed: [topic: string, reason: string];
 }
 
-interface Pending { topic: string; addr: BoxAddress; msg: ReceiptMessage }
+interface Pending { topic: string; payload: Buffer; addr: BoxAddress; msg: ReceiptMessage }
 
 export class Ingest extends EventEmitter<IngestEvents> {
   readonly #opts: IngestOptions;
@@ -193,7 +194,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
         if (r.value.store_id !== t.store || r.value.box_id !== t.box) {
           return this.#malformed(topic, payload, `store_id/box_id ${r.value.store_id}/${r.value.box_id} do not match the topic ${t.store}/${t.box}`);
         }
-        this.#batch.push({ topic, addr, msg: r.value });
+        this.#batch.push({ topic, payload, addr, msg: r.value });
         if (!this.#scheduled) {
           this.#scheduled = true;
           setImmediate(() => this.#flush());
@@ -232,19 +233,23 @@ export class Ingest extends EventEmitter<IngestEvents> {
     this.#batch = [];
     if (!batch.length) return;
     groupCommitFor(this.#opts.store.db).run(() => this.#opts.store.insertMany(batch.map((b) => b.msg)))
-      .then((fresh) => this.#afterStore(batch, fresh))
+      .then((outcomes) => this.#afterStore(batch, outcomes))
       .catch((err: Error) => {
         // Not acked: the box will republish. Log loudly; the disk may be full.
         this.#opts.logger.error({ err: err.message, count: batch.length }, 'could not store documents; boxes will resend');
       });
   }
 
-  #afterStore(batch: Pending[], fresh: boolean[]): void {
+  #afterStore(batch: Pending[], outcomes: InsertOutcome[]): void {
     let stored = 0;
     batch.forEach((b, i) => {
-      const isNew = fresh[i] ?? false;
-      if (isNew) stored++; else this.#stats.duplicates++;
-      this.publishAck(b.addr, b.msg.receipt_id, isNew ? 'stored' : 'duplicate');
+      const o = outcomes[i];
+      if (o === undefined) return;
+      // Not acked: an ack of any kind would tell the box its document is at the hub. The box
+      // keeps it unsent and publishes it again, so it stays visible until someone looks.
+      if (typeof o === 'object') return this.#malformed(b.topic, b.payload, o.refused);
+      if (o === 'stored') stored++; else this.#stats.duplicates++;
+      this.publishAck(b.addr, b.msg.receipt_id, o);
     });
     this.#stats.stored += stored;
     if (stored) this.emit('stored', stored);

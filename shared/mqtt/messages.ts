@@ -6,27 +6,49 @@
 // the hub's DLQ. Telemetry (heartbeat, status, power) strips unknown fields so a newer box can
 // add facts without breaking an older hub.
 import { z } from 'zod';
-import { MAX_KOPECKS, MAX_MILLI } from '../money.js';
-import { PAYMENT_METHODS, PAYMENT_OBJECTS, RECEIPT_TYPES, TENDERS, VAT_CODES, type PaymentMethod, type PaymentObject } from '../receipt.js';
+import { receiptTlvFacts } from '../ffd/receipt.js';
+import { lineTotal, MAX_KOPECKS, MAX_MILLI } from '../money.js';
+import {
+  hasControlChar, paymentProblems, PAYMENT_METHODS, PAYMENT_OBJECTS, RECEIPT_TYPES, TENDERS, VAT_CODES, type PaymentMethod, type PaymentObject,
+  type ReceiptType,
+} from '../receipt.js';
 import { ID_PATTERN } from './topics.js';
 
 export const CONTRACT_VERSION = 1;
 
-const id = z.string().regex(ID_PATTERN, 'must be 1-64 of A-Z a-z 0-9 _ - (not starting with _ or -)');
+// Every length limit below aborts: zod otherwise runs a string's later checks even after one
+// failed, and the base64 pattern recurses per 4 characters, so a 10 MiB tlv_b64 whose length
+// check had already failed still overflowed the stack in the pattern (and took ~170 MB).
+const id = z.string().max(64, { abort: true }).regex(ID_PATTERN, 'must be 1-64 of A-Z a-z 0-9 _ - (not starting with _ or -)');
 const kopecks = z.number().int().min(0).max(MAX_KOPECKS);
 const milli = z.number().int().min(1).max(MAX_MILLI);
 const isoTime = z.iso.datetime({ offset: true });
-const base64 = z.string().max(64 * 1024).regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'must be base64');
+const base64 = (maxChars: number) => z.string().max(maxChars, { abort: true })
+  .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'must be base64');
+/**
+ * A receipt's TLV as base64. FFD caps a receipt document at 32 768 bytes of value (4 more for
+ * its header), 43 700 base64 characters; 100 items of the longest names stay under that.
+ */
+export const MAX_RECEIPT_TLV_B64 = 64 * 1024;
+/** An operator confirmation (form 7) is at most 512 bytes, 688 base64 characters. */
+export const MAX_TICKET_TLV_B64 = 4 * 1024;
+/** Text the FN stores and the printer prints: the box's own receipt schema refuses controls too. */
+const text = (max: number) => z.string().min(1).max(max, { abort: true })
+  .refine((s) => !hasControlChar(s), 'must not contain control characters (NUL, tab, newline, escape...)');
 /**
  * HLC stamp as text whose lexicographic order is the clock's order (zero-padded wall time,
  * counter, node). The hub orders one box's documents by comparing these strings.
  */
-export const hlcStamp = z.string().min(1).max(80).regex(/^[0-9A-Za-z:._-]+$/, 'must be a sortable HLC text');
+export const hlcStamp = z.string().min(1).max(80, { abort: true }).regex(/^[0-9A-Za-z:._-]+$/, 'must be a sortable HLC text');
+
+/** Tag 1054 of each receipt type. */
+const SETTLEMENT_TYPE: Record<ReceiptType, number> = { sale: 1, refund: 2 };
+const SETTLEMENT_NAMES: Record<number, string> = { 1: 'sale', 2: 'refund', 3: 'expense', 4: 'expense return' };
 
 export const fiscalData = z.strictObject({
   fd_number: z.number().int().min(1).max(0xffffffff),
   /** ФПД as the decimal number printed in the QR code (bytes 2-5 of tag 1077). */
-  fiscal_sign: z.string().regex(/^\d{1,10}$/, 'must be the decimal fiscal sign'),
+  fiscal_sign: z.string().max(10, { abort: true }).regex(/^\d{1,10}$/, 'must be the decimal fiscal sign'),
   fn_number: z.string().regex(/^\d{16}$/, 'must be the 16-digit FN number'),
   shift: z.number().int().min(1).max(0xffffffff),
   receipt_in_shift: z.number().int().min(1).max(0xffffffff),
@@ -35,14 +57,14 @@ export const fiscalData = z.strictObject({
 export type FiscalData = z.infer<typeof fiscalData>;
 
 export const documentItem = z.strictObject({
-  name: z.string().min(1).max(128),
+  name: text(128),
   qty: milli,
   price: kopecks,
   sum: kopecks,
   vat: z.enum(VAT_CODES),
   payment_method: z.enum(Object.keys(PAYMENT_METHODS) as [PaymentMethod, ...PaymentMethod[]]),
   payment_object: z.enum(Object.keys(PAYMENT_OBJECTS) as [PaymentObject, ...PaymentObject[]]),
-  product_id: z.string().min(1).max(64).optional(),
+  product_id: text(64).optional(),
 });
 
 /** box -> hub, topic .../receipt, QoS 1. One fiscalised document. */
@@ -52,24 +74,47 @@ export const receiptMessage = z.strictObject({
   hlc: hlcStamp,
   store_id: id,
   box_id: id,
-  pos_id: z.string().min(1).max(64).optional(),
+  pos_id: text(64).optional(),
   type: z.enum(RECEIPT_TYPES),
   total: kopecks,
   items: z.array(documentItem).min(1).max(100),
   payments: z.array(z.strictObject({ method: z.enum(TENDERS), amount: kopecks })).min(1).max(10),
-  order_id: z.string().min(1).max(64).optional(),
+  order_id: text(64).optional(),
   original_receipt_id: z.uuid().optional(),
   fiscal: fiscalData,
   /** The FFD 1.2 document exactly as read from the FN (STLV, form code 3). */
-  tlv_b64: base64.min(4),
+  tlv_b64: base64(MAX_RECEIPT_TLV_B64).min(4),
   created_at: isoTime,
 }).superRefine((m, ctx) => {
+  m.items.forEach((it, i) => {
+    const expected = lineTotal(it.price, it.qty);
+    if (it.sum !== expected) {
+      ctx.addIssue({ code: 'custom', path: ['items', i, 'sum'], message: `sum ${it.sum} is not price x qty ${expected} (kopecks, qty in thousandths, rounded half up)` });
+    }
+  });
   const sum = m.items.reduce((s, it) => s + it.sum, 0);
   if (sum !== m.total) ctx.addIssue({ code: 'custom', path: ['total'], message: `total ${m.total} is not the sum of the items ${sum}` });
+  // The box's own rules for a POS request, so the hub refuses what a box would never print.
+  for (const message of paymentProblems(m.type, m.total, m.payments)) ctx.addIssue({ code: 'custom', path: ['payments'], message });
   if (m.type === 'sale' && m.original_receipt_id !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['original_receipt_id'], message: 'only a refund references an original receipt' });
   }
-});
+}).superRefine((m, ctx) => {
+  // The OFD receives the TLV, people and the ERP read the JSON: they must be the same receipt.
+  const r = receiptTlvFacts(Buffer.from(m.tlv_b64, 'base64'));
+  if (!r.ok) {
+    ctx.addIssue({ code: 'custom', path: ['tlv_b64'], message: `not a cash receipt document: ${r.reason}` });
+    return;
+  }
+  const f = r.facts;
+  const differs = (path: (string | number)[], json: unknown, tag: number, tlv: unknown) =>
+    ctx.addIssue({ code: 'custom', path, message: `${String(json)} does not match the TLV document's tag ${tag} (${String(tlv)})` });
+  if (m.fiscal.fd_number !== f.fdNumber) differs(['fiscal', 'fd_number'], m.fiscal.fd_number, 1040, f.fdNumber);
+  if (Number(m.fiscal.fiscal_sign) !== Number(f.fiscalSign)) differs(['fiscal', 'fiscal_sign'], m.fiscal.fiscal_sign, 1077, f.fiscalSign);
+  if (m.fiscal.fn_number !== f.fnNumber) differs(['fiscal', 'fn_number'], m.fiscal.fn_number, 1041, f.fnNumber);
+  if (m.total !== f.total) differs(['total'], m.total, 1020, f.total);
+  if (SETTLEMENT_TYPE[m.type] !== f.settlementType) differs(['type'], m.type, 1054, `${f.settlementType}, ${SETTLEMENT_NAMES[f.settlementType] ?? 'unknown'}`);
+}, { when: (payload) => payload.issues.length === 0 });
 export type ReceiptMessage = z.infer<typeof receiptMessage>;
 
 export const OFD_STATUSES = ['pending', 'confirmed', 'dead'] as const;
@@ -83,7 +128,7 @@ export const ofdTicket = z.strictObject({
   /** ФПО, hex. */
   ofd_fiscal_sign: z.string().regex(/^[0-9a-f]{2,36}$/),
   /** The confirmation as TLV, as the FN takes it back. */
-  tlv_b64: base64,
+  tlv_b64: base64(MAX_TICKET_TLV_B64),
 });
 export type OfdTicket = z.infer<typeof ofdTicket>;
 
@@ -197,11 +242,25 @@ export type SyncCommand = z.infer<typeof syncCommand>;
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
+// Buffer#toString('utf8') turns bad bytes into U+FFFD, which the hub then stored as if the box
+// had sent it. A BOM stays in the text, so JSON.parse refuses it as before.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /** Bytes off the wire -> a validated message, or a reason a person can read. */
 export function parsePayload<S extends z.ZodType>(schema: S, payload: Buffer | string): ParseResult<z.output<S>> {
+  let body: string;
+  if (typeof payload === 'string') {
+    body = payload;
+  } else {
+    try {
+      body = utf8.decode(payload);
+    } catch {
+      return { ok: false, reason: `not UTF-8: the payload (${payload.length} bytes) holds byte sequences that are not valid UTF-8` };
+    }
+  }
   let json: unknown;
   try {
-    json = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
+    json = JSON.parse(body);
   } catch (err) {
     return { ok: false, reason: `not JSON: ${(err as Error).message}` };
   }

@@ -1,18 +1,10 @@
 // FFD TLV: tag u16 LE, length u16 LE, value. Used to read fiscal documents out of the FN
-// (FF3Ah/FF3Bh) and by the emulator to build them. Strings are CP866.
+// (FF3Ah/FF3Bh) and by the emulator to build them. Strings are CP866. The decoder itself is
+// shared with the hub (shared/ffd/tlv.ts), which checks receipts against their TLV.
 import iconv from 'iconv-lite';
+import { parseTlvs, readVln, TlvError } from '../../../shared/ffd/tlv.js';
 
-export interface Tlv {
-  tag: number;
-  value: Buffer;
-}
-
-export class TlvError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TlvError';
-  }
-}
+export { parseTlvs, readVln, TlvError, type Tlv } from '../../../shared/ffd/tlv.js';
 
 export function tlv(tag: number, value: Uint8Array): Buffer {
   if (value.length > 0xffff) throw new TlvError(`tag ${tag}: value of ${value.length} bytes is too long`);
@@ -20,21 +12,6 @@ export function tlv(tag: number, value: Uint8Array): Buffer {
   head.writeUInt16LE(tag, 0);
   head.writeUInt16LE(value.length, 2);
   return Buffer.concat([head, value]);
-}
-
-export function parseTlvs(buf: Uint8Array): Tlv[] {
-  const b = Buffer.from(buf);
-  const out: Tlv[] = [];
-  let pos = 0;
-  while (pos < b.length) {
-    if (b.length - pos < 4) throw new TlvError(`truncated TLV header at offset ${pos}`);
-    const tag = b.readUInt16LE(pos);
-    const len = b.readUInt16LE(pos + 2);
-    if (pos + 4 + len > b.length) throw new TlvError(`tag ${tag} at offset ${pos} claims ${len} bytes, only ${b.length - pos - 4} left`);
-    out.push({ tag, value: b.subarray(pos + 4, pos + 4 + len) });
-    pos += 4 + len;
-  }
-  return out;
 }
 
 export const str = (s: string): Buffer => iconv.encode(s, 'cp866');
@@ -56,12 +33,6 @@ export function vln(v: number): Buffer {
     x = Math.floor(x / 256);
   } while (x > 0);
   return Buffer.from(bytes);
-}
-
-export function readVln(b: Buffer): number {
-  let v = 0;
-  for (let i = b.length - 1; i >= 0; i--) v = v * 256 + (b[i] as number);
-  return v;
 }
 
 /** FVLN: decimal places, then a VLN mantissa. */
