@@ -24,6 +24,7 @@ import { PowerSequence } from './power/power-sequence.js';
 import { FanoutStatusPublisher, LogStatusPublisher, type StatusPublisher } from './status-publisher.js';
 import { PrinterFiscaliser } from './printer/box-fiscaliser.js';
 import { printerHealthCheck, printerKktOperations } from './printer/box-wiring.js';
+import { FnReportSweep } from './uplink/fn-report-sweep.js';
 import { registerPrinterMetrics } from './printer/metrics.js';
 import { PrinterService } from './printer/service.js';
 import type { SerialLine } from './printer/serial-line.js';
@@ -78,6 +79,8 @@ export class Box {
   /** The MQTT uplink to the hub, when `uplink.enabled`. */
   readonly uplink: Uplink | null = null;
   readonly heartbeat: Heartbeat | null = null;
+  /** Finds the FN's shift reports so they reach the OFD too (with a printer and an uplink). */
+  readonly fnReports: FnReportSweep | null = null;
 
   constructor(readonly config: BoxConfig, opts: BoxOptions = {}) {
     this.log = opts.log ?? createLogger('box', config.logLevel);
@@ -96,7 +99,14 @@ export class Box {
     if (config.printer.enabled && !opts.fiscaliser) {
       this.printer = new PrinterService(config.printer, this.log.child({ part: 'printer' }), opts.printerLine);
       this.printerFiscaliser = new PrinterFiscaliser(this.printer, this.buffer, this.log.child({ part: 'printer' }));
-      this.kkt = printerKktOperations(this.printer);
+      const kkt = printerKktOperations(this.printer);
+      // A shift operation makes an FN document the OFD must receive: look for it at once.
+      const thenSweep = <T>(op: () => Promise<T>) => async (): Promise<T> => {
+        const r = await op();
+        void this.fnReports?.sweep();
+        return r;
+      };
+      this.kkt = { ...kkt, openShift: thenSweep(() => kkt.openShift()), closeShift: thenSweep(() => kkt.closeShift()) };
       this.health.register(printerHealthCheck(this.printer));
     }
     this.fiscaliser = opts.fiscaliser ?? this.printerFiscaliser ?? new NoPrinterFiscaliser();
@@ -121,6 +131,7 @@ export class Box {
         periodMs: config.uplink.heartbeatMs, dataDir: config.dataDir, version: VERSION,
         printerState: () => (printer ? printer.state : 'none'),
       }, log);
+      if (printer) this.fnReports = new FnReportSweep(printer, this.buffer, log, { periodMs: config.uplink.heartbeatMs });
     }
     this.status = new FanoutStatusPublisher(this.log, new LogStatusPublisher(this.log), ...(opts.status ? [opts.status] : []));
     // Retained power state goes to MQTT too, so fleet ops see a box on battery before it goes dark.
@@ -171,6 +182,7 @@ export class Box {
     const url = `http://${this.config.api.host}:${(server.address() as AddressInfo).port}`;
     this.uplink?.start();
     this.heartbeat?.start();
+    this.fnReports?.start();
     this.log.info({ url, node: this.config.nodeId, hlc: this.clock.peek() }, 'box LAN API listening');
     await this.power.start();
     return url;
@@ -206,6 +218,7 @@ export class Box {
       });
     }
     this.heartbeat?.stop();
+    this.fnReports?.stop();
     await this.uplink?.stop();
     await this.printer?.stop();
     try {

@@ -22,7 +22,7 @@ export function createHubMetrics(opts: { defaultMetrics?: boolean } = {}) {
     boxFnOldestUnsentAge: new Gauge({ name: 'hub_box_fn_oldest_without_ticket_age_seconds', help: 'Age of the oldest FN document without an OFD ticket (FN clock)', labelNames: ['store', 'box'] as const, ...r }),
     boxOldestAge: new Gauge({ name: 'hub_box_oldest_pending_age_seconds', help: 'Age of the oldest undelivered document in the box', labelNames: ['store', 'box'] as const, ...r }),
     boxLastHeartbeat: new Gauge({ name: 'hub_box_last_heartbeat_timestamp_seconds', help: 'Unix time of the last heartbeat', labelNames: ['store', 'box'] as const, ...r }),
-    erpLink: new Counter({ name: 'hub_erp_link_total', help: 'Fiscal documents handed to the ERP, by result (linked, duplicate, failed, rejected)', labelNames: ['result'] as const, ...r }),
+    erpLink: new Counter({ name: 'hub_erp_link_total', help: 'Fiscal documents handed to the ERP, by result (linked, duplicate, not_a_sale: shift reports, failed, rejected)', labelNames: ['result'] as const, ...r }),
     erpLinkRetrying: new Gauge({ name: 'hub_erp_link_retrying', help: 'Fiscal documents the ERP could not record yet (retried with backoff)', ...r }),
     erpLinkRejected: new Gauge({ name: 'hub_erp_link_rejected', help: 'Fiscal documents the ERP rejected as invalid (parked)', ...r }),
     ofdLatency: new Histogram({ name: 'hub_ofd_request_seconds', help: 'OFD request latency', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], ...r }),

@@ -47,9 +47,9 @@ const result = await runCrashCycles({
   progress: (c, acked) => { if (c % every === 0) console.log(`  cycle ${c}/${opts.cycles}: ${acked} acknowledged so far`); },
 });
 const r = result;
-const ofdOk = !opts.hub || (r.ofd_missing === 0 && r.ofd_unknown === 0 && r.acknowledged_not_synced === 0 && r.ofd_accepted === r.fiscal_documents);
+const ofdOk = !opts.hub || (r.ofd_missing === 0 && r.ofd_unknown === 0 && r.acknowledged_not_synced === 0 && r.ofd_accepted === r.fiscal_documents && r.fn_unconfirmed === 0);
 const ok = r.lost === 0 && r.duplicated === 0 && r.integrity === 'ok' && !r.fiscal_unknown && !r.acknowledged_not_printed && r.unexpected === 0 && ofdOk;
-const ofdLine = opts.hub ? `; OFD accepted ${String(r.ofd_accepted)} of ${String(r.fiscal_documents)} fiscalised, ${String(r.ofd_duplicates)} resubmissions answered as duplicates, ${r.hub_kills} hub kills` : '';
+const ofdLine = opts.hub ? `; OFD accepted ${String(r.ofd_accepted)} of ${String(r.fiscal_documents)} fiscalised (and ${String(r.ofd_reports)} shift reports; ${String(r.fn_unconfirmed)} FN documents left without a ticket), ${String(r.ofd_duplicates)} resubmissions answered as duplicates, ${r.hub_kills} hub kills` : '';
 console.log(ok
   ? `${r.lost} lost, ${r.duplicated} duplicated (${r.acknowledged} acknowledged over ${r.cycles} kills${ofdLine})`
   : `FAILED: ${r.lost} lost, ${r.duplicated} duplicated, ${String(r.fiscal_unknown)} fiscal documents unknown to the box, ${String(r.acknowledged_not_printed)} acknowledged but not printed, ${String(r.acknowledged_not_synced)} not synced, ${String(r.ofd_missing)} missing at the OFD, ${String(r.ofd_unknown)} unknown at the OFD, ${r.unexpected} unexpected answers, integrity ${r.integrity}${ofdLine}`);

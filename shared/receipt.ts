@@ -27,6 +27,13 @@ export type PaymentObject = keyof typeof PAYMENT_OBJECTS;
 
 export const RECEIPT_TYPES = ['sale', 'refund'] as const;
 export type ReceiptType = (typeof RECEIPT_TYPES)[number];
+/**
+ * Fiscal documents a box records besides sales: the FN's shift reports. They are stored and
+ * uploaded like receipts (the OFD must ticket them), with no items and no money.
+ */
+export const FN_REPORT_TYPES = ['shift_open', 'shift_close'] as const;
+export type FnReportType = (typeof FN_REPORT_TYPES)[number];
+export type DocumentType = ReceiptType | FnReportType;
 export const TENDERS = ['cash', 'card'] as const;
 export type Tender = (typeof TENDERS)[number];
 
@@ -113,7 +120,8 @@ export interface ReceiptPayment { method: Tender; amount: Kopecks }
 /** The normalised receipt: every amount in kopecks, every quantity in thousandths. */
 export interface Receipt {
   pos_id: string;
-  type: ReceiptType;
+  /** A POS sale or refund; a shift report only in rows the box records from the FN. */
+  type: DocumentType;
   items: ReceiptItem[];
   payments: ReceiptPayment[];
   total: Kopecks;

@@ -69,4 +69,9 @@ CREATE TABLE incidents (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'fiscal documents by FD number (the FN sweep asks which ones the buffer holds)',
+    up: `CREATE INDEX receipts_fd ON receipts (json_extract(fiscal_data, '$.fiscal_document_number'));`,
+  },
 ];

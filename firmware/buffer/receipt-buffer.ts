@@ -4,7 +4,7 @@
 // (the one exception, an insert with deferSync, is flushed by its caller's next FULL commit).
 import { v7 as uuidv7 } from 'uuid';
 import { integrityCheck, migrate, openDatabase, stmt, type Db } from '../../shared/db.js';
-import type { Receipt } from '../../shared/receipt.js';
+import type { FnReportType, Receipt } from '../../shared/receipt.js';
 import type { HybridLogicalClock } from '../clock/hlc.js';
 import { loadHighWaterMark, saveHighWaterMark } from '../clock/hlc-store.js';
 import { GroupCommit, type Outcome } from './group-commit.js';
@@ -19,6 +19,23 @@ export class BufferError extends Error {
     super(message);
     this.name = 'BufferError';
   }
+}
+
+/** pos_id of the rows the box records from the FN itself (no POS asked for them). */
+export const FN_POS_ID = 'fn';
+
+/** The idempotency key of an FN row: it has spaces, which a POS key never has, so no sale can take it. */
+const fnReportKey = (doc: FnReport) => `fn ${doc.fnNumber} ${doc.fd}`;
+
+/** A shift report as the FN describes it (firmware/uplink/fn-report-sweep.ts finds them). */
+export interface FnReport {
+  kind: FnReportType;
+  fnNumber: string;
+  fd: number;
+  fiscalSign: string;
+  shift: number;
+  /** When the FN made it (ISO). */
+  at: string;
 }
 
 export interface InsertRequest {
@@ -262,6 +279,38 @@ export class ReceiptBuffer {
   saveResponse(id: string, response: StoredResponse): void {
     const r = this.stmt.setResponse.run(response.status, JSON.stringify(response.body), id);
     if (r.changes === 0) throw new BufferError('not_found', `no receipt ${id}`);
+  }
+
+  /**
+   * Records a fiscal document the FN made outside a sale (a shift report), already fiscalised,
+   * so the uplink sends it to the OFD like a receipt. Keyed by FN and FD number: recording the
+   * same document again changes nothing. Returns whether it was new. Never refused for
+   * capacity: it exists in the FN whatever the buffer holds.
+   */
+  recordFnReport(doc: FnReport): boolean {
+    const id = uuidv7();
+    const at = this.iso();
+    const receipt: Receipt = { pos_id: FN_POS_ID, type: doc.kind, items: [], payments: [], total: 0, change: 0 };
+    const fiscal = { fiscal_document_number: doc.fd, fiscal_sign: doc.fiscalSign, fn_serial: doc.fnNumber, shift_number: doc.shift, printed_at: doc.at };
+    const added = this.db.transaction(() => {
+      const hlc = this.clock.now();
+      const r = stmt(this.db, `INSERT OR IGNORE INTO receipts (id, idempotency_key, request_hash, hlc, pos_id, type, total_kopecks, payload, status,
+        fiscal_data, created_at, updated_at, printed_at) VALUES (?, ?, '', ?, ?, ?, 0, ?, 'printed', ?, ?, ?, ?)`)
+        .run(id, fnReportKey(doc), hlc, FN_POS_ID, doc.kind, JSON.stringify(receipt), JSON.stringify(fiscal), at, at, at);
+      if (r.changes === 0) return false;
+      this.stmt.event.run(id, 'printed', JSON.stringify({ hlc, from_fn: doc.kind, fd: doc.fd }), at);
+      saveHighWaterMark(this.db, this.clock.peek());
+      return true;
+    }).immediate();
+    if (added) this.queued += 1;
+    return added;
+  }
+
+  /** Of the FN's documents `from`..`to`, the FD numbers this buffer holds a row for. */
+  knownFds(fnNumber: string, from: number, to: number): Set<number> {
+    const rows = stmt(this.db, `SELECT json_extract(fiscal_data, '$.fiscal_document_number') AS fd, json_extract(fiscal_data, '$.fn_serial') AS fn
+      FROM receipts WHERE json_extract(fiscal_data, '$.fiscal_document_number') BETWEEN ? AND ?`).all(from, to) as { fd: number; fn: string | null }[];
+    return new Set(rows.filter((r) => r.fn === null || r.fn === fnNumber).map((r) => r.fd));
   }
 
   markPrinted(id: string, fiscalData: unknown): StoredReceipt {

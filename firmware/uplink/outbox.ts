@@ -3,7 +3,7 @@
 // document is read once from its source (the FN) and kept beside the receipt, so a republish
 // never touches the serial line again.
 import { migrate, type Db } from '../../shared/db.js';
-import { receiptMessage, type ReceiptMessage } from '../../shared/mqtt/messages.js';
+import { receiptMessage, reportMessage, type DocumentMessage, type ReceiptMessage, type ReportMessage } from '../../shared/mqtt/messages.js';
 import type { ReceiptBuffer, StoredReceipt } from '../buffer/receipt-buffer.js';
 import { fromRow, type ReceiptRow } from '../buffer/stored-receipt.js';
 
@@ -56,7 +56,7 @@ export class Outbox {
     return this.#stmt.counts.get() as { unsent: number; unsynced: number };
   }
 
-  async message(r: StoredReceipt): Promise<ReceiptMessage> {
+  async message(r: StoredReceipt): Promise<DocumentMessage> {
     const [m] = await this.messages([r]);
     if (!m || !m.ok) throw m?.error ?? new Error(`receipt ${r.id}: no message`);
     return m.message;
@@ -67,7 +67,7 @@ export class Outbox {
    * in one transaction (one commit for the lot, not one per document). Per document, its
    * message or why it cannot be sent.
    */
-  async messages(rs: readonly StoredReceipt[]): Promise<({ r: StoredReceipt; ok: true; message: ReceiptMessage } | { r: StoredReceipt; ok: false; error: Error })[]> {
+  async messages(rs: readonly StoredReceipt[]): Promise<({ r: StoredReceipt; ok: true; message: DocumentMessage } | { r: StoredReceipt; ok: false; error: Error })[]> {
     const fresh: [string, Buffer][] = [];
     const tlvs: (Buffer | Error)[] = [];
     for (const r of rs) {
@@ -97,7 +97,17 @@ export class Outbox {
     });
   }
 
-  #build(r: StoredReceipt, f: SeamFiscal, tlv: Buffer): ReceiptMessage {
+  #build(r: StoredReceipt, f: SeamFiscal, tlv: Buffer): DocumentMessage {
+    if (r.type === 'shift_open' || r.type === 'shift_close') {
+      return reportMessage.parse({
+        v: 1, receipt_id: r.id, hlc: r.hlc, store_id: this.address.store, box_id: this.address.box, type: r.type,
+        fiscal: {
+          fd_number: f.fiscal_document_number, fiscal_sign: f.fiscal_sign, fn_number: f.fn_serial, shift: f.shift_number ?? 1,
+          datetime: new Date(f.printed_at).toISOString(),
+        },
+        tlv_b64: tlv.toString('base64'), created_at: new Date(r.createdAt).toISOString(),
+      } satisfies ReportMessage);
+    }
     const msg: ReceiptMessage = {
       v: 1,
       receipt_id: r.id,

@@ -8,7 +8,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../shared/logger.js';
 import {
-  ackMessage, boxStatusMessage, encodePayload, hubStatusMessage, parsePayload, powerMessage, receiptMessage, syncCommand,
+  ackMessage, boxStatusMessage, encodePayload, hubStatusMessage, parsePayload, powerMessage, documentMessage, syncCommand,
   type BreakerStateName, type PowerMessage, type ReceiptAck,
 } from '../../shared/mqtt/messages.js';
 import { boxTopics, HUB_STATUS_TOPIC } from '../../shared/mqtt/topics.js';
@@ -188,7 +188,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       }
       let payload: Buffer;
       try {
-        payload = encodePayload(receiptMessage, m.message);
+        payload = encodePayload(documentMessage, m.message);
       } catch (err) {
         this.log.error({ receipt_id: m.r.id, err: (err as Error).message }, 'document cannot be sent; check its fiscal data');
         continue;
@@ -208,7 +208,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     let republished = 0;
     for (const r of this.outbox.unsynced(limit)) {
       try {
-        c.publish(this.topics.receipt, encodePayload(receiptMessage, await this.outbox.message(r)), { qos: 1 });
+        c.publish(this.topics.receipt, encodePayload(documentMessage, await this.outbox.message(r)), { qos: 1 });
         republished++;
       } catch (err) {
         this.log.warn({ receipt_id: r.id, err: (err as Error).message }, 'could not republish a delivered document');

@@ -11,7 +11,7 @@
 import { EventEmitter } from 'node:events';
 import { migrate, type Db } from '../../shared/db.js';
 import type { Logger } from '../../shared/logger.js';
-import type { ReceiptMessage } from '../../shared/mqtt/messages.js';
+import { isReceipt, type DocumentMessage } from '../../shared/mqtt/messages.js';
 import { toErpProjection } from './projection.js';
 
 const MIGRATIONS = [{
@@ -29,7 +29,7 @@ const MIGRATIONS = [{
     );`,
 }];
 
-export type LinkResult = 'linked' | 'duplicate' | 'failed' | 'rejected';
+export type LinkResult = 'linked' | 'duplicate' | 'not_a_sale' | 'failed' | 'rejected';
 
 export interface ErpLinkOptions {
   db: Db;
@@ -164,7 +164,10 @@ export class ErpLink extends EventEmitter<ErpLinkEvents> {
   #handOver(receiptId: string, docJson: string, attempts: number): LinkResult {
     const { db, logger } = this.#o;
     try {
-      const r = db.transaction(() => this.#o.record(toErpProjection(JSON.parse(docJson) as ReceiptMessage)))();
+      const doc = JSON.parse(docJson) as DocumentMessage;
+      // A shift report has no sale in it: the OFD gets it, the ERP has nothing to book.
+      if (!isReceipt(doc)) return 'not_a_sale';
+      const r = db.transaction(() => this.#o.record(toErpProjection(doc)))();
       if (attempts > 0) db.prepare('DELETE FROM hub_erp_retry WHERE receipt_id = ?').run(receiptId);
       return r.stored ? 'linked' : 'duplicate';
     } catch (err) {

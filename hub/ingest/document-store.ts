@@ -3,7 +3,7 @@
 // from one burst share a transaction (the ingest batches them).
 import type { Statement } from 'better-sqlite3';
 import { migrate, type Db } from '../../shared/db.js';
-import type { OfdStatus, OfdTicket, ReceiptAck, ReceiptMessage } from '../../shared/mqtt/messages.js';
+import { isReceipt, type DocumentMessage, type OfdStatus, type OfdTicket, type ReceiptAck } from '../../shared/mqtt/messages.js';
 
 const MIGRATIONS = [{
   version: 1,
@@ -56,7 +56,7 @@ export interface StoredDocument {
   next_attempt_at: number;
   last_error: string | null;
   ticket: OfdTicket | null;
-  doc: ReceiptMessage;
+  doc: DocumentMessage;
 }
 
 interface Row extends Omit<StoredDocument, 'ticket' | 'doc'> { ticket: string | null; doc: string }
@@ -68,7 +68,7 @@ interface Row extends Omit<StoredDocument, 'ticket' | 'doc'> { ticket: string | 
  */
 export type InsertOutcome = 'stored' | 'duplicate' | { refused: string };
 
-const toDoc = (r: Row): StoredDocument => ({ ...r, ticket: r.ticket ? JSON.parse(r.ticket) as OfdTicket : null, doc: JSON.parse(r.doc) as ReceiptMessage });
+const toDoc = (r: Row): StoredDocument => ({ ...r, ticket: r.ticket ? JSON.parse(r.ticket) as OfdTicket : null, doc: JSON.parse(r.doc) as DocumentMessage });
 
 /** Largest malformed payload kept in the DLQ; the rest is cut (the reason says so). */
 const DLQ_PAYLOAD_MAX = 64 * 1024;
@@ -108,11 +108,11 @@ export class DocumentStore {
    * with this one's state would hand that box a foreign ticket while its own receipt never
    * reached the OFD.
    */
-  insertMany(msgs: readonly ReceiptMessage[], now = new Date()): InsertOutcome[] {
+  insertMany(msgs: readonly DocumentMessage[], now = new Date()): InsertOutcome[] {
     const at = now.toISOString();
     return this.db.transaction(() => msgs.map((m): InsertOutcome => {
       const r = this.#insert.run({
-        receipt_id: m.receipt_id, store_id: m.store_id, box_id: m.box_id, hlc: m.hlc, type: m.type, total: m.total,
+        receipt_id: m.receipt_id, store_id: m.store_id, box_id: m.box_id, hlc: m.hlc, type: m.type, total: isReceipt(m) ? m.total : 0,
         fd_number: m.fiscal.fd_number, fn_number: m.fiscal.fn_number, doc: JSON.stringify(m), received_at: at,
       });
       if (r.changes === 1) return 'stored';

@@ -12,9 +12,9 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../shared/logger.js';
 import {
-  ackMessage, boxStatusMessage, encodePayload, heartbeatMessage, hubStatusMessage, parsePayload, powerMessage, receiptMessage,
+  ackMessage, boxStatusMessage, encodePayload, heartbeatMessage, hubStatusMessage, parsePayload, powerMessage, documentMessage,
   MAX_ACKS_PER_MESSAGE, type BoxStatusMessage, type HeartbeatMessage, type HubStatusMessage, type PowerMessage, type ReceiptAck,
-  type ReceiptMessage,
+  type DocumentMessage,
 } from '../../shared/mqtt/messages.js';
 import { boxTopics, HUB_STATUS_TOPIC, HUB_SUBSCRIPTIONS, parseBoxTopic, type BoxAddress } from '../../shared/mqtt/topics.js';
 import { groupCommitFor } from '../db/group-commit.js';
@@ -39,7 +39,7 @@ export interface IngestEvents {
   malformed: [topic: string, reason: string];
 }
 
-interface Pending { topic: string; payload: Buffer; addr: BoxAddress; msg: ReceiptMessage }
+interface Pending { topic: string; payload: Buffer; addr: BoxAddress; msg: DocumentMessage }
 
 export class Ingest extends EventEmitter<IngestEvents> {
   readonly #opts: IngestOptions;
@@ -189,7 +189,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
     switch (t.kind) {
       case 'receipt': {
         this.#stats.received++;
-        const r = parsePayload(receiptMessage, payload);
+        const r = parsePayload(documentMessage, payload);
         if (!r.ok) return this.#malformed(topic, payload, r.reason);
         if (r.value.store_id !== t.store || r.value.box_id !== t.box) {
           return this.#malformed(topic, payload, `store_id/box_id ${r.value.store_id}/${r.value.box_id} do not match the topic ${t.store}/${t.box}`);

@@ -2,7 +2,7 @@
 // documents in HLC order as one batch request; the receipt id is each document's idempotency
 // key, the FFD TLV its body. Errors say whether a retry can help.
 import { z } from 'zod';
-import { ofdTicket, type OfdTicket, type ReceiptMessage } from '../../shared/mqtt/messages.js';
+import { ofdTicket, type DocumentMessage, type OfdTicket } from '../../shared/mqtt/messages.js';
 
 export class OfdError extends Error {
   constructor(message: string, readonly transient: boolean, readonly status?: number) {
@@ -17,12 +17,12 @@ export type OfdBatchResult =
   | { receipt_id: string; ok: false; error: OfdError };
 
 export interface OfdClient {
-  send(doc: ReceiptMessage, signal: AbortSignal): Promise<OfdTicket>;
+  send(doc: DocumentMessage, signal: AbortSignal): Promise<OfdTicket>;
   /**
    * The documents in the order given, in one request; one result per document in the same
    * order. Throws (like send) when the request as a whole failed: then no result is known.
    */
-  sendBatch?(docs: readonly ReceiptMessage[], signal: AbortSignal): Promise<OfdBatchResult[]>;
+  sendBatch?(docs: readonly DocumentMessage[], signal: AbortSignal): Promise<OfdBatchResult[]>;
 }
 
 const batchAnswer = z.object({

@@ -182,7 +182,8 @@ export async function runCrashCycles(o: CrashOptions): Promise<CrashResult> {
     const want = clients.acks.byKey.size;
     for (;;) {
       const synced = boxStatusCounts(dataDir).get('synced') ?? 0;
-      if (synced >= want && hub.ofdStats().accepted >= want) break;
+      // Every FN document ticketed too: the shift reports the box found in the FN travel with the sales.
+      if (synced >= want && hub.ofdStats().accepted >= want && (emu?.fn.unconfirmed().length ?? 0) === 0) break;
       if (performance.now() > deadline) break; // the checks below say what is missing
       await sleep(200);
     }

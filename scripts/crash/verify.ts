@@ -43,7 +43,12 @@ export interface Verdict {
   fiscal_documents: number | null;
   acknowledged_not_printed: number | null;
   acknowledged_not_synced: number | null;
+  /** Receipts (form 3) the OFD accepted. */
   ofd_accepted: number | null;
+  /** Shift reports (forms 2, 5) the OFD accepted: fiscal documents the box found in the FN. */
+  ofd_reports: number | null;
+  /** FN documents of any kind still without an OFD ticket at the end (must be 0 with the hub). */
+  fn_unconfirmed: number | null;
   ofd_duplicates: number | null;
   /** Fiscalised receipts of the box that the OFD never accepted (must be 0 with the hub). */
   ofd_missing: number | null;
@@ -55,7 +60,7 @@ export function verify(rows: BoxRow[], acks: Acks, emu: ShtrihEmulator | null, o
   const statusById = new Map(rows.map((r) => [r.id, r.status]));
   const v: Verdict = {
     lost: 0, duplicated: 0, fiscal_unknown: null, fiscal_documents: null, acknowledged_not_printed: null,
-    acknowledged_not_synced: null, ofd_accepted: null, ofd_duplicates: null, ofd_missing: null, ofd_unknown: null,
+    acknowledged_not_synced: null, ofd_accepted: null, ofd_reports: null, fn_unconfirmed: null, ofd_duplicates: null, ofd_missing: null, ofd_unknown: null,
   };
   const known = new Map<number, number>();
   for (const r of rows) {
@@ -74,7 +79,12 @@ export function verify(rows: BoxRow[], acks: Acks, emu: ShtrihEmulator | null, o
   if (ofd) {
     const order = Object.values(ofd.order).flat();
     const atOfd = new Set(order);
-    v.ofd_accepted = ofd.accepted;
+    // Without the emulator every accepted document counts as a receipt.
+    const form = new Map(emu?.fn.state.docs.map((d) => [d.fd, d.form]) ?? []);
+    const isReport = (fd: number) => form.get(fd) === 2 || form.get(fd) === 5;
+    v.ofd_reports = order.filter(isReport).length;
+    v.ofd_accepted = ofd.accepted - v.ofd_reports;
+    if (emu) v.fn_unconfirmed = emu.fn.unconfirmed().length;
     v.ofd_duplicates = ofd.duplicates;
     v.duplicated += order.length - atOfd.size; // one document accepted twice
     v.ofd_missing = [...known.keys()].filter((fd) => !atOfd.has(fd)).length;

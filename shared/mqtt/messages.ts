@@ -7,9 +7,10 @@
 // add facts without breaking an older hub.
 import { z } from 'zod';
 import { receiptTlvFacts } from '../ffd/receipt.js';
+import { reportTlvFacts } from '../ffd/report.js';
 import { lineTotal, MAX_KOPECKS, MAX_MILLI } from '../money.js';
 import {
-  hasControlChar, paymentProblems, PAYMENT_METHODS, PAYMENT_OBJECTS, RECEIPT_TYPES, TENDERS, VAT_CODES, type PaymentMethod, type PaymentObject,
+  FN_REPORT_TYPES, hasControlChar, paymentProblems, PAYMENT_METHODS, PAYMENT_OBJECTS, RECEIPT_TYPES, TENDERS, VAT_CODES, type PaymentMethod, type PaymentObject,
   type ReceiptType,
 } from '../receipt.js';
 import { ID_PATTERN } from './topics.js';
@@ -116,6 +117,47 @@ export const receiptMessage = z.strictObject({
   if (SETTLEMENT_TYPE[m.type] !== f.settlementType) differs(['type'], m.type, 1054, `${f.settlementType}, ${SETTLEMENT_NAMES[f.settlementType] ?? 'unknown'}`);
 }, { when: (payload) => payload.issues.length === 0 });
 export type ReceiptMessage = z.infer<typeof receiptMessage>;
+
+
+/**
+ * box -> hub, topic .../receipt, QoS 1. A shift report the FN made (opening or closing): no
+ * items, no money, but a fiscal document the OFD must receive and ticket like a receipt.
+ */
+export const reportMessage = z.strictObject({
+  v: z.literal(CONTRACT_VERSION),
+  receipt_id: z.uuid(),
+  hlc: hlcStamp,
+  store_id: id,
+  box_id: id,
+  type: z.enum(FN_REPORT_TYPES),
+  fiscal: fiscalData.omit({ receipt_in_shift: true }),
+  /** The FFD 1.2 document exactly as read from the FN (form 2 or 5). */
+  tlv_b64: base64(MAX_RECEIPT_TLV_B64).min(4),
+  created_at: isoTime,
+}).superRefine((m, ctx) => {
+  const r = reportTlvFacts(Buffer.from(m.tlv_b64, 'base64'));
+  if (!r.ok) {
+    ctx.addIssue({ code: 'custom', path: ['tlv_b64'], message: `not a shift report document: ${r.reason}` });
+    return;
+  }
+  const f = r.facts;
+  const differs = (path: (string | number)[], json: unknown, tag: number | string, tlv: unknown) =>
+    ctx.addIssue({ code: 'custom', path, message: `${String(json)} does not match the TLV document's ${typeof tag === 'number' ? `tag ${tag}` : tag} (${String(tlv)})` });
+  if (m.type !== f.kind) differs(['type'], m.type, 'form', f.kind);
+  if (m.fiscal.fd_number !== f.fdNumber) differs(['fiscal', 'fd_number'], m.fiscal.fd_number, 1040, f.fdNumber);
+  if (Number(m.fiscal.fiscal_sign) !== Number(f.fiscalSign)) differs(['fiscal', 'fiscal_sign'], m.fiscal.fiscal_sign, 1077, f.fiscalSign);
+  if (m.fiscal.fn_number !== f.fnNumber) differs(['fiscal', 'fn_number'], m.fiscal.fn_number, 1041, f.fnNumber);
+  if (m.fiscal.shift !== f.shift) differs(['fiscal', 'shift'], m.fiscal.shift, 1038, f.shift);
+}, { when: (payload) => payload.issues.length === 0 });
+export type ReportMessage = z.infer<typeof reportMessage>;
+
+/** Whatever travels on .../receipt: a receipt or a shift report, told apart by `type`. */
+export const documentMessage = z.discriminatedUnion('type', [receiptMessage, reportMessage]);
+export type DocumentMessage = ReceiptMessage | ReportMessage;
+
+export function isReceipt(m: DocumentMessage): m is ReceiptMessage {
+  return m.type === 'sale' || m.type === 'refund';
+}
 
 export const OFD_STATUSES = ['pending', 'confirmed', 'dead'] as const;
 export type OfdStatus = (typeof OFD_STATUSES)[number];

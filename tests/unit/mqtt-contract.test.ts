@@ -4,7 +4,8 @@ import { mayPublish, maySubscribe, mayUseClientId } from '../../hub/broker/acl.j
 import type { Principal } from '../../hub/broker/box-registry.js';
 import { randomUUID } from 'node:crypto';
 import { decodeTlv, enc, encodeTlv } from '../../hardware/sim/ofd/tlv.js';
-import { ackMessage, encodePayload, heartbeatMessage, parsePayload, receiptMessage } from '../../shared/mqtt/messages.js';
+import { ackMessage, documentMessage, encodePayload, heartbeatMessage, parsePayload, receiptMessage } from '../../shared/mqtt/messages.js';
+import { str, tlv, u32 } from '../../firmware/printer/codec/tlv.js';
 import { boxTopics, HUB_STATUS_TOPIC, parseBoxTopic } from '../../shared/mqtt/topics.js';
 import { makeDocument } from '../support/documents.js';
 
@@ -196,5 +197,35 @@ describe('ACL', () => {
     expect(mayUseClientId(box, 'b1').ok).toBe(true);
     expect(mayUseClientId(box, 'b2').ok).toBe(false);
     expect(mayUseClientId(hub, 'b1').ok).toBe(false);
+  });
+});
+
+describe('shift report messages (FN documents without a sale)', () => {
+  const fpd = (fp: number) => { const b = Buffer.alloc(6); b.writeUInt32BE(fp, 2); return b; };
+  const reportTlv = (form: number, fd: number, shift: number, fp: number) => tlv(form, Buffer.concat([
+    tlv(1000, str('ОТЧЕТ ОБ ОТКРЫТИИ СМЕНЫ')), tlv(1012, u32(1_795_600_000)), tlv(1038, u32(shift)), tlv(1040, u32(fd)),
+    tlv(1041, str('9999078900012345')), tlv(1077, fpd(fp)),
+  ])).toString('base64');
+  const report = (over: Record<string, unknown> = {}, tlvB64 = reportTlv(2, 41, 7, 123456789)) => ({
+    v: 1, receipt_id: randomUUID(), hlc: '001795600700000-00000000-box-1', store_id: 'store-1', box_id: 'box-1', type: 'shift_open',
+    fiscal: { fd_number: 41, fiscal_sign: '123456789', fn_number: '9999078900012345', shift: 7, datetime: '2026-11-25T09:00:00.000Z' },
+    tlv_b64: tlvB64, created_at: '2026-11-25T09:00:30.000Z', ...over,
+  });
+  const reason = (m: unknown) => { const r = documentMessage.safeParse(m); return r.success ? null : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '); };
+
+  it('a report that matches its TLV passes; the union still takes receipts', () => {
+    expect(reason(report())).toBeNull();
+    expect(reason(report({ type: 'shift_close' }, reportTlv(5, 41, 7, 123456789)))).toBeNull();
+    expect(documentMessage.safeParse(makeDocument({ fd: 5 })).success).toBe(true);
+  });
+
+  it('JSON that says something else than the TLV, money on a report, or a receipt TLV is refused', () => {
+    expect(reason(report({ type: 'shift_close' }))).toMatch(/type: shift_close does not match the TLV document's form \(shift_open\)/);
+    expect(reason(report({ fiscal: { ...report().fiscal, fd_number: 42 } }))).toMatch(/fiscal\.fd_number: 42 does not match .* tag 1040 \(41\)/);
+    expect(reason(report({ fiscal: { ...report().fiscal, shift: 8 } }))).toMatch(/tag 1038 \(7\)/);
+    expect(reason(report({ fiscal: { ...report().fiscal, fiscal_sign: '1' } }))).toMatch(/tag 1077/);
+    expect(reason(report({ total: 100 }))).toMatch(/Unrecognized key/i);
+    expect(reason(report({}, makeDocument({ fd: 41 }).tlv_b64))).toMatch(/not a shift report document: form 3/);
+    expect(reason(report({ type: 'z_report' }))).toMatch(/type/);
   });
 });

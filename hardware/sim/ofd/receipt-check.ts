@@ -11,6 +11,28 @@ const PAYMENT_TAGS = [1031, 1081, 1215, 1216, 1217] as const;
 export interface CheckedReceipt { fn: string; fd: number; total: number; fiscalSign: string; settlementType: number }
 export type CheckResult = { ok: true; receipt: CheckedReceipt } | { ok: false; reason: string };
 
+/** Mandatory tags of a shift opening or closing report (forms 2 and 5) that the OFD needs to ticket it. */
+export const REPORT_MANDATORY = [1209, 1012, 1038, 1037, 1009, 1040, 1041, 1077] as const;
+
+/**
+ * A shift report carries no money; its fiscal sign is the FN's over the document and is not
+ * re-computed here (the test documents' keyed sign covers receipts only).
+ */
+function checkShiftReport(doc: Tlv): CheckResult {
+  let tags: Map<number, Buffer[]>;
+  try {
+    tags = group(decodeTlv(doc.value));
+  } catch (err) {
+    return { ok: false, reason: `report body does not decode: ${(err as Error).message}` };
+  }
+  const missing = REPORT_MANDATORY.filter((t) => !tags.has(t));
+  if (missing.length) return { ok: false, reason: `mandatory tags missing: ${missing.join(', ')}` };
+  const one = (t: number) => tags.get(t)?.[0] ?? Buffer.alloc(0);
+  const fp = one(1077);
+  if (fp.length !== 6) return { ok: false, reason: 'tag 1077 (fiscal sign) must be 6 bytes' };
+  return { ok: true, receipt: { fn: one(1041).toString('latin1').trim(), fd: one(1040).readUInt32LE(0), total: 0, fiscalSign: String(fp.readUInt32BE(2)), settlementType: 0 } };
+}
+
 /** The FN's keyed fiscal sign as the emulator and test documents compute it (4 bytes, decimal). */
 export function expectedFiscalSign(key: string, fn: string, fd: number, total: number): string {
   return String(createHmac('sha256', key).update(`${fn}|${fd}|${total}`).digest().readUInt32BE(0));
@@ -30,7 +52,8 @@ export function checkReceipt(tlv: Buffer, fnKey: string | null): CheckResult {
     return { ok: false, reason: `TLV does not decode: ${(err as Error).message}` };
   }
   const doc = top[0];
-  if (top.length !== 1 || !doc || (doc.tag !== 3 && doc.tag !== 31)) return { ok: false, reason: 'expected one receipt document (form 3 or 31)' };
+  if (top.length === 1 && doc && (doc.tag === 2 || doc.tag === 5)) return checkShiftReport(doc);
+  if (top.length !== 1 || !doc || (doc.tag !== 3 && doc.tag !== 31)) return { ok: false, reason: 'expected one receipt document (form 3 or 31) or shift report (form 2 or 5)' };
   let tags: Map<number, Buffer[]>;
   try {
     tags = group(decodeTlv(doc.value));
