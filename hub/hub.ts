@@ -141,7 +141,7 @@ export class Hub {
         ...(this.erp ? [{ name: 'erp', check: () => ({ ok: true, detail: JSON.stringify(this.erp!.link.counts()) }) }] : []),
       ],
       parts: [
-        { router: opsRouter({ fleet: this.fleet, store: this.store, forwarder: this.forwarder, operatorToken: cfg.http.operatorToken, erpLink: this.erp?.link }) },
+        { router: opsRouter({ fleet: this.fleet, store: this.store, forwarder: this.forwarder, operatorToken: cfg.http.operatorToken, erpLink: this.erp?.link, requestSync: (a) => this.ingest.requestSync(a) }) },
         ...(this.#d.httpParts ?? []),
         // Last: the ERP answers every path nobody else took (its own 404 page).
         ...(this.erp ? [{ middleware: this.erp.erp.middleware }] : []),

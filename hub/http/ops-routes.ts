@@ -6,11 +6,16 @@ import { jsonBody } from '../../shared/http/json-body.js';
 import { Problem } from '../../shared/http/problem.js';
 import { zodFieldErrors } from '../../shared/receipt.js';
 import type { ErpLink } from '../erp-link/erp-link.js';
+import type { BoxAddress } from '../../shared/mqtt/topics.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { DocumentStore } from '../ingest/document-store.js';
 import type { OfdForwarder } from '../ofd/forwarder.js';
 
-export interface OpsDeps { fleet: Fleet; store: DocumentStore; forwarder: OfdForwarder; operatorToken: string; erpLink?: ErpLink | null }
+export interface OpsDeps {
+  fleet: Fleet; store: DocumentStore; forwarder: OfdForwarder; operatorToken: string; erpLink?: ErpLink | null;
+  /** Publishes cmd/sync to the box; null when the hub's MQTT client is down. */
+  requestSync?: (a: BoxAddress) => Promise<string | null>;
+}
 
 // "All" is said explicitly: an empty or unread body must never mean "re-drive everything".
 const redriveBody = z.strictObject({
@@ -35,6 +40,15 @@ export function opsRouter(d: OpsDeps): Router {
   // Router middleware runs only for the routes below, so ERP requests keep their bodies unread.
   r.use(jsonBody({ limitKb: 1024 }));
   r.get('/fleet', (ctx) => { ctx.body = { boxes: d.fleet.list() }; });
+  // Ask one box to drain its outbox now (e.g. after fixing its link), instead of waiting for its poll.
+  r.post('/boxes/:store/:box/sync', async (ctx) => {
+    const a = { store: ctx.params.store ?? '', box: ctx.params.box ?? '' };
+    if (!d.fleet.get(a)) throw new Problem(404, 'box-not-found', 'Box not found', `no box ${a.store}/${a.box} is registered at this hub (npm run hub:box -- list)`);
+    const id = d.requestSync ? await d.requestSync(a) : null;
+    if (id === null) throw new Problem(503, 'mqtt-unavailable', 'MQTT unavailable', 'the hub is not connected to its broker; try again shortly', {}, { 'retry-after': '5' });
+    ctx.status = 202;
+    ctx.body = { request_id: id, box: a, topic: `kkt/v1/${a.store}/${a.box}/cmd/sync`, note: 'the box drains its outbox when it is online (the command waits in its session while it is not)' };
+  });
   r.get('/ofd', (ctx) => {
     ctx.body = { breaker: d.forwarder.breakerState, in_flight: d.forwarder.inFlight, documents: d.store.counts() };
   });

@@ -9,12 +9,13 @@
 // MQTT PUBACKs from this client are therefore sent on receipt (mqtt.js handles one message at
 // a time, so holding them until the commit would cost one fsync per message).
 import mqtt, { type MqttClient } from 'mqtt';
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../shared/logger.js';
 import {
-  ackMessage, boxStatusMessage, encodePayload, heartbeatMessage, hubStatusMessage, parsePayload, powerMessage, documentMessage,
-  MAX_ACKS_PER_MESSAGE, type BoxStatusMessage, type HeartbeatMessage, type HubStatusMessage, type PowerMessage, type ReceiptAck,
-  type DocumentMessage,
+  ackMessage, boxStatusMessage, documentMessage, encodePayload, heartbeatMessage, hubStatusMessage, parsePayload, powerMessage,
+  MAX_ACKS_PER_MESSAGE, syncCommand, type BoxStatusMessage, type DocumentMessage, type HeartbeatMessage, type HubStatusMessage,
+  type PowerMessage, type ReceiptAck,
 } from '../../shared/mqtt/messages.js';
 import { boxTopics, HUB_STATUS_TOPIC, HUB_SUBSCRIPTIONS, parseBoxTopic, type BoxAddress } from '../../shared/mqtt/topics.js';
 import { groupCommitFor } from '../db/group-commit.js';
@@ -107,6 +108,19 @@ export class Ingest extends EventEmitter<IngestEvents> {
   /** Queues the document's current state for its box; sent with the rest of this turn's acks. */
   publishAck(addr: BoxAddress, receiptId: string, result: 'stored' | 'duplicate'): void {
     this.#queueAck(addr, receiptId, result, false);
+  }
+
+  /**
+   * Asks a box to drain its outbox now (`cmd/sync`, QoS 1: the broker keeps it for a box that
+   * is offline with its persistent session). Resolves with the request id once the broker has
+   * it; null when the hub's own MQTT client is not connected.
+   */
+  async requestSync(addr: BoxAddress): Promise<string | null> {
+    const c = this.#client;
+    if (!c?.connected) return null;
+    const command = { v: 1 as const, request_id: randomUUID(), issued_at: new Date().toISOString() };
+    await c.publishAsync(boxTopics(addr).cmd('sync'), encodePayload(syncCommand, command), { qos: 1 });
+    return command.request_id;
   }
 
   /**
