@@ -130,6 +130,10 @@ export class Box {
       this.heartbeat = new Heartbeat(this.uplink, this.buffer, {
         periodMs: config.uplink.heartbeatMs, dataDir: config.dataDir, version: VERSION,
         printerState: () => (printer ? printer.state : 'none'),
+        health: async () => {
+          const r = await this.health.report();
+          return { status: r.status, failing: r.failing, degraded: r.degraded };
+        },
       }, log);
       if (printer) this.fnReports = new FnReportSweep(printer, this.buffer, log, { periodMs: config.uplink.heartbeatMs });
     }

@@ -111,6 +111,7 @@ export class Hub {
       if (hb.printer.fn_docs_without_ticket !== null) m.boxFnUnsent.set(l, hb.printer.fn_docs_without_ticket);
       if (hb.printer.fn_docs_without_ticket !== null) m.boxFnOldestUnsentAge.set(l, hb.printer.fn_oldest_without_ticket_age_s ?? 0);
       m.boxLastHeartbeat.set(l, Date.now() / 1000);
+      if (hb.health) m.boxHealth.set(l, { healthy: 0, degraded: 1, unhealthy: 2 }[hb.health.status]);
     });
     this.ingest.on('status', (a, s) => this.fleet.onStatus(a, s));
     this.ingest.on('power', (a, p) => this.fleet.onPower(a, p));

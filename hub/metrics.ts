@@ -18,6 +18,7 @@ export function createHubMetrics(opts: { defaultMetrics?: boolean } = {}) {
     boxPending: new Gauge({ name: 'hub_box_buffer_pending', help: 'Documents in the box buffer not yet delivered', labelNames: ['store', 'box'] as const, ...r }),
     boxBufferPct: new Gauge({ name: 'hub_box_buffer_percent', help: 'Box buffer fill', labelNames: ['store', 'box'] as const, ...r }),
     boxFnUnsent: new Gauge({ name: 'hub_box_fn_docs_without_ticket', help: 'FN documents without an OFD ticket', labelNames: ['store', 'box'] as const, ...r }),
+    boxHealth: new Gauge({ name: 'hub_box_health_status', help: "The box's own /health: 0 healthy, 1 degraded (a component needs attention), 2 unhealthy", labelNames: ['store', 'box'] as const, ...r }),
     // The FN blocks after 30 days with a document still unsent: alert well before (e.g. > 3 days).
     boxFnOldestUnsentAge: new Gauge({ name: 'hub_box_fn_oldest_without_ticket_age_seconds', help: 'Age of the oldest FN document without an OFD ticket (FN clock)', labelNames: ['store', 'box'] as const, ...r }),
     boxOldestAge: new Gauge({ name: 'hub_box_oldest_pending_age_seconds', help: 'Age of the oldest undelivered document in the box', labelNames: ['store', 'box'] as const, ...r }),

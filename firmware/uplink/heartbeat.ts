@@ -3,7 +3,7 @@
 // systeminformation, polled once per heartbeat (a poll takes ~0.5 s on a Pi).
 import si from 'systeminformation';
 import type { Logger } from '../../shared/logger.js';
-import { encodePayload, heartbeatMessage, type HeartbeatInput } from '../../shared/mqtt/messages.js';
+import { encodePayload, heartbeatMessage, type HeartbeatInput, type HeartbeatMessage } from '../../shared/mqtt/messages.js';
 import type { ReceiptBuffer } from '../buffer/receipt-buffer.js';
 import { LinkMonitor, type LinkState } from './link-state.js';
 import type { Uplink } from './uplink.js';
@@ -29,6 +29,8 @@ export interface HeartbeatOptions {
   version: string;
   printerState: () => string;
   facts?: () => Promise<SystemFacts>;
+  /** The box's health report in short (firmware/health): sent so the hub sees what /health says. */
+  health?: () => Promise<HeartbeatMessage['health']>;
 }
 
 export class Heartbeat {
@@ -59,8 +61,10 @@ export class Heartbeat {
     const st = this.buffer.status();
     const counts = this.uplink.outbox.counts();
     const fn = this.uplink.fn;
-    const [fnUnsent, fnOldestAgeS, system] = await Promise.all([
+    const [fnUnsent, fnOldestAgeS, system, health] = await Promise.all([
       fn.unconfirmed(), fn.oldestUnconfirmedAgeS?.() ?? Promise.resolve(null), (this.o.facts ?? (() => readSystemFacts(this.o.dataDir)))(),
+      // A failing check must not cost the heartbeat: the hub then only misses this part.
+      this.o.health?.().catch(() => undefined),
     ]);
     return encodePayload(heartbeatMessage, {
       v: 1, store_id: this.uplink.address.store, box_id: this.uplink.address.box, seq: this.#seq++,
@@ -72,6 +76,7 @@ export class Heartbeat {
       printer: { state: this.o.printerState(), fn_docs_without_ticket: fnUnsent, fn_oldest_without_ticket_age_s: fnOldestAgeS },
       link: { state: this.link.state, ofd_breaker: this.uplink.hubBreaker },
       system,
+      ...(health ? { health } : {}),
     });
   }
 

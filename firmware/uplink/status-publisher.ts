@@ -1,6 +1,7 @@
 // The uplink's side of the box's StatusPublisher hook: the power sequence's retained state
-// becomes the contract's `power` message on kkt/v1/{store}/{box}/power. Buffer fill and clock
-// drift already travel in every heartbeat, so only power needs a retained topic of its own.
+// becomes the contract's `power` message on kkt/v1/{store}/{box}/power. Buffer fill, clock
+// drift and a set-aside database reach the hub in every heartbeat (`health`, from /health), so
+// only power, which must arrive before the box goes dark, needs a retained topic of its own.
 import { toPowerContract } from '../power/power-message.js';
 import type { StatusPublisher, StatusSubject } from '../status-publisher.js';
 import type { Uplink } from './uplink.js';

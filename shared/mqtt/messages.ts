@@ -229,6 +229,15 @@ export const heartbeatMessage = z.object({
     fn_oldest_without_ticket_age_s: z.number().min(0).nullable().default(null),
   }),
   link: z.object({ state: z.enum(LINK_STATES), ofd_breaker: z.string().max(16).nullable().default(null) }),
+  /**
+   * The box's /health in short: what an operator must look at (buffer >= 80 %, a corrupt
+   * database set aside, clock drift, disk low, printer). Absent from boxes older than it.
+   */
+  health: z.object({
+    status: z.enum(['healthy', 'degraded', 'unhealthy']),
+    failing: z.array(z.string().max(64)).max(32).default([]),
+    degraded: z.array(z.string().max(64)).max(32).default([]),
+  }).optional(),
   system: z.object({
     cpu_temp_c: z.number().nullable(),
     load1: z.number().min(0).nullable(),

@@ -12,6 +12,7 @@ const hb = (seq: number) => encodePayload(heartbeatMessage, {
   buffer: { pending: 7, percent: 0.7, oldest_pending_age_s: 42 },
   printer: { state: 'connected', fn_docs_without_ticket: 9, fn_oldest_without_ticket_age_s: 259_200 },
   link: { state: 'online' }, system: { cpu_temp_c: 51.5, load1: 0.2, mem_used_pct: 40, disk_free_bytes: 1e9 },
+  health: { status: 'degraded', failing: [], degraded: ['clock'] },
 });
 
 describe('fleet over MQTT', () => {
@@ -35,6 +36,8 @@ describe('fleet over MQTT', () => {
     expect(metrics).toMatch(/hub_box_fn_oldest_without_ticket_age_seconds\{store="store-1",box="box-1"\} 259200/);
     expect(metrics).toMatch(/hub_box_oldest_pending_age_seconds\{store="store-1",box="box-1"\} 42/);
     expect(metrics).toMatch(/hub_box_online\{store="store-1",box="box-1"\} 1/);
+    expect(metrics).toMatch(/hub_box_health_status\{store="store-1",box="box-1"\} 1/);
+    expect(fleet.boxes.find((b) => b.box === 'box-1')).toMatchObject({ heartbeat: { health: { status: 'degraded', degraded: ['clock'] } } });
     // An unclean loss of the connection publishes the will.
     box.stream.destroy();
     await waitFor(() => s.hub.fleet.get({ store: 'store-1', box: 'box-1' })?.state === 'offline');

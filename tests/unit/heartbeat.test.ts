@@ -68,6 +68,19 @@ describe('heartbeat (seed W4.2)', () => {
     });
   });
 
+  it('carries the box\'s own health in short, and still beats when the health report fails', async () => {
+    const degraded = new Heartbeat(uplink, buffer, { periodMs: 30_000, dataDir: tmp.dir, version: '0.1.0', printerState: () => 'connected', facts,
+      health: async () => ({ status: 'degraded', failing: [], degraded: ['buffer', 'clock'] }) }, silentLogger());
+    await degraded.beat();
+    const r = parsePayload(heartbeatMessage, sent[0]!);
+    expect(r.ok && r.value.health).toEqual({ status: 'degraded', failing: [], degraded: ['buffer', 'clock'] });
+    const broken = new Heartbeat(uplink, buffer, { periodMs: 30_000, dataDir: tmp.dir, version: '0.1.0', printerState: () => 'connected', facts,
+      health: () => Promise.reject(new Error('disk probe hung')) }, silentLogger());
+    expect(await broken.beat()).toBe(true);
+    const r2 = parsePayload(heartbeatMessage, sent[1]!);
+    expect(r2.ok && r2.value.health).toBeUndefined();
+  });
+
   it('carries the FN\'s count and oldest age of documents without a ticket when the FN can say', async () => {
     Object.assign(uplink.fn, { unconfirmed: async () => 4, oldestUnconfirmedAgeS: async () => 86_400 });
     const hb = new Heartbeat(uplink, buffer, { periodMs: 30_000, dataDir: tmp.dir, version: '0.1.0', printerState: () => 'connected', facts }, silentLogger());
