@@ -156,6 +156,11 @@ export class Box {
       powerOff: opts.powerOff ?? powerOffCommand(config),
       graceMs: config.power.graceMs, retryAfterS: config.power.retryAfterS, idleWaitMs: config.api.shutdownGraceMs + 5000,
     }, createPowerMonitor(config, opts.gpio));
+    // On battery the box still answers but sells nothing: /health must not say all is well.
+    this.health.register({
+      name: 'power',
+      check: () => (this.power.state === 'mains' ? { ok: true } : { ok: true, degraded: true, detail: { state: this.power.state, sales: 'paused' } }),
+    });
   }
 
   /** Starts the LAN API; resolves with the URL it listens on (port 0 picks a free one). */

@@ -82,9 +82,12 @@ describe('power loss over HTTP (GPIO simulator)', () => {
     gpio.set(1);
     await waitForState(t, 'on_battery');
     expect((await t.post(saleBody())).status).toBe(503);
+    const onBattery = await (await t.get('/health')).json() as { status: string; degraded: string[] };
+    expect(onBattery).toMatchObject({ status: 'degraded', degraded: ['power'] });
     gpio.set(0);
     await waitForState(t, 'mains');
     expect((await t.post(saleBody())).status).toBe(201);
+    expect((await (await t.get('/health')).json() as { degraded: string[] }).degraded).toEqual([]);
     expect(powerOffs).toEqual([]);
   });
 });
