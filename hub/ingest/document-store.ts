@@ -2,6 +2,7 @@
 // the DLQ of messages it could not accept. One SQLite file (WAL, synchronous=FULL); inserts
 // from one burst share a transaction (the ingest batches them).
 import type { Statement } from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import { migrate, type Db } from '../../shared/db.js';
 import { isReceipt, type DocumentMessage, type OfdStatus, type OfdTicket, type ReceiptAck } from '../../shared/mqtt/messages.js';
 
@@ -44,6 +45,15 @@ const MIGRATIONS = [{
   // killed in between resends on its next start instead of leaving the box without its ticket.
   up: `ALTER TABLE hub_documents ADD COLUMN ack_due INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX hub_documents_ack_due ON hub_documents (ack_due) WHERE ack_due = 1;`,
+}, {
+  version: 3,
+  name: 'dlq repeats',
+  // A refused document gets no ack, so its box publishes the same bytes again every ackTimeoutMs
+  // until someone acts: one row per (topic, payload, reason) with a counter, not ~2,900 a day.
+  up: `ALTER TABLE hub_dlq ADD COLUMN payload_sha256 TEXT;
+    ALTER TABLE hub_dlq ADD COLUMN repeats INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE hub_dlq ADD COLUMN last_at TEXT;
+    CREATE UNIQUE INDEX hub_dlq_same ON hub_dlq (topic, payload_sha256, reason);`,
 }];
 
 export interface StoredDocument {
@@ -234,14 +244,16 @@ export class DocumentStore {
 
   addMalformed(topic: string, payload: Buffer, reason: string, now = new Date()): void {
     const cut = payload.length > DLQ_PAYLOAD_MAX;
-    this.#st('INSERT INTO hub_dlq (at, topic, payload, reason) VALUES (?, ?, ?, ?)')
+    this.#st(`INSERT INTO hub_dlq (at, topic, payload, reason, payload_sha256) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (topic, payload_sha256, reason) DO UPDATE SET repeats = repeats + 1, last_at = excluded.at`)
       .run(now.toISOString(), topic.slice(0, 1024), cut ? payload.subarray(0, DLQ_PAYLOAD_MAX) : payload,
-        cut ? `${reason} (payload of ${payload.length} bytes cut to ${DLQ_PAYLOAD_MAX})` : reason);
+        cut ? `${reason} (payload of ${payload.length} bytes cut to ${DLQ_PAYLOAD_MAX})` : reason, createHash('sha256').update(payload).digest('hex'));
   }
 
-  malformed(limit = 100): { id: number; at: string; topic: string; reason: string; payload: string }[] {
-    return (this.#st('SELECT id, at, topic, reason, payload FROM hub_dlq ORDER BY id DESC LIMIT ?').all(limit) as
-      { id: number; at: string; topic: string; reason: string; payload: Buffer }[])
+  /** Newest first; `repeats`: how many more times the same bytes came with the same reason (last at `last_at`). */
+  malformed(limit = 100): { id: number; at: string; topic: string; reason: string; payload: string; repeats: number; last_at: string | null }[] {
+    return (this.#st('SELECT id, at, topic, reason, payload, repeats, last_at FROM hub_dlq ORDER BY id DESC LIMIT ?').all(limit) as
+      { id: number; at: string; topic: string; reason: string; payload: Buffer; repeats: number; last_at: string | null }[])
       .map((r) => ({ ...r, payload: r.payload.toString('utf8').slice(0, 2000) }));
   }
 }

@@ -36,4 +36,16 @@ describe('document identity in the hub store', () => {
     expect(store.get(original.receipt_id)).toMatchObject({ box_id: 'box-1', doc: original });
     expect(store.counts()).toMatchObject({ pending: 1, duplicates: 1, malformed: 0 });
   });
+
+  it('the same refused bytes again (a box republishing) count on one DLQ row instead of adding rows', () => {
+    const t0 = new Date('2026-11-26T10:00:00Z');
+    store.addMalformed('kkt/v1/store-1/box-2/receipt', Buffer.from('{"x":1}'), 'refused: id reused', t0);
+    store.addMalformed('kkt/v1/store-1/box-2/receipt', Buffer.from('{"x":1}'), 'refused: id reused', new Date(t0.getTime() + 30_000));
+    store.addMalformed('kkt/v1/store-1/box-2/receipt', Buffer.from('{"x":2}'), 'refused: id reused', t0);
+    store.addMalformed('kkt/v1/store-1/box-2/receipt', Buffer.from('{"x":1}'), 'another reason', t0);
+    const rows = store.malformed(10);
+    expect(rows).toHaveLength(3);
+    expect(rows.find((r) => r.payload === '{"x":1}' && r.reason === 'refused: id reused')).toMatchObject({ repeats: 1, at: t0.toISOString(), last_at: '2026-11-26T10:00:30.000Z' });
+    expect(store.counts().malformed).toBe(3);
+  });
 });
