@@ -1,7 +1,7 @@
 // The facts of a cash receipt (form 3) that its JSON projection must agree with: the hub
 // forwards the TLV to the OFD and shows the JSON to people and the ERP, so a projection that
 // says something else than the document would book one receipt and report another.
-import { parseTlvs, readVln, type Tlv } from './tlv.js';
+import { onlyTag, parseTlvs, readVln, type Tlv } from './tlv.js';
 
 /** Form code of a cash receipt (ffd-tlv.md §1). */
 export const RECEIPT_FORM = 3;
@@ -36,23 +36,16 @@ export function receiptTlvFacts(doc: Uint8Array): ReceiptTlvResult {
     return { ok: false, reason: `does not decode: ${(err as Error).message}` };
   }
   try {
-    // Each of these occurs once in a receipt; a second copy would leave open which one counts.
-    const one = (tag: number, what: string, size: (n: number) => boolean, sizeText: string): Buffer => {
-      const found = body.filter((t) => t.tag === tag);
-      if (found.length !== 1) throw new Error(`tag ${tag} (${what}) ${found.length ? `occurs ${found.length} times` : 'is missing'}`);
-      const v = found[0]!.value;
-      if (!size(v.length)) throw new Error(`tag ${tag} (${what}) has ${v.length} bytes, not ${sizeText}`);
-      return v;
-    };
+    const one = (tag: number, what: string, size: number | [(n: number) => boolean, string]) => onlyTag(body, tag, what, size);
     return {
       ok: true,
       facts: {
-        fdNumber: one(1040, 'FD number', (n) => n === 4, '4').readUInt32LE(0),
+        fdNumber: one(1040, 'FD number', 4).readUInt32LE(0),
         // CP866 and ASCII agree on digits and spaces, which is all an FN number holds.
-        fnNumber: one(1041, 'FN number', (n) => n <= 16, 'at most 16').toString('latin1').trimEnd(),
-        fiscalSign: String(one(1077, 'fiscal sign', (n) => n === 6, '6').readUInt32BE(2)),
-        total: readVln(one(1020, 'total', (n) => n <= MONEY_MAX_BYTES, `at most ${MONEY_MAX_BYTES}`)),
-        settlementType: one(1054, 'settlement type', (n) => n === 1, '1')[0]!,
+        fnNumber: one(1041, 'FN number', [(n) => n <= 16, 'at most 16']).toString('latin1').trimEnd(),
+        fiscalSign: String(one(1077, 'fiscal sign', 6).readUInt32BE(2)),
+        total: readVln(one(1020, 'total', [(n) => n <= MONEY_MAX_BYTES, `at most ${MONEY_MAX_BYTES}`])),
+        settlementType: one(1054, 'settlement type', 1)[0]!,
       },
     };
   } catch (err) {

@@ -1,7 +1,7 @@
 // The facts of a shift report (form 2, opening; form 5, closing) that its JSON projection must
 // agree with. These are fiscal documents like receipts: the FN counts them until the OFD's
 // ticket comes back, and blocks after 30 days with one unsent, so they travel the same way.
-import { parseTlvs, type Tlv } from './tlv.js';
+import { onlyTag, parseTlvs, type Tlv } from './tlv.js';
 
 /** Form codes (ffd-tlv.md §1). */
 export const REPORT_FORMS = { shift_open: 2, shift_close: 5 } as const;
@@ -36,15 +36,8 @@ export function reportTlvFacts(doc: Uint8Array): ReportTlvResult {
     return { ok: false, reason: `does not decode: ${(err as Error).message}` };
   }
   try {
-    const one = (tag: number, what: string, size: number | null): Buffer => {
-      const found = body.filter((t) => t.tag === tag);
-      if (found.length !== 1) throw new Error(`tag ${tag} (${what}) ${found.length ? `occurs ${found.length} times` : 'is missing'}`);
-      const v = found[0]!.value;
-      if (size !== null && v.length !== size) throw new Error(`tag ${tag} (${what}) has ${v.length} bytes, not ${size}`);
-      return v;
-    };
-    const fn = one(1041, 'FN number', null);
-    if (fn.length > 16) throw new Error(`tag 1041 (FN number) has ${fn.length} bytes, not at most 16`);
+    const one = (tag: number, what: string, size?: number | [(n: number) => boolean, string]) => onlyTag(body, tag, what, size);
+    const fn = one(1041, 'FN number', [(n) => n <= 16, 'at most 16']);
     return {
       ok: true,
       facts: {

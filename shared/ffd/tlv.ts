@@ -31,6 +31,19 @@ export function parseTlvs(buf: Uint8Array): Tlv[] {
   return out;
 }
 
+/**
+ * The value of `tag`, which must occur exactly once in `body` (a second copy would leave open
+ * which one counts) and be `size` bytes (a number) or pass `size` (a check and its wording).
+ */
+export function onlyTag(body: readonly Tlv[], tag: number, what: string, size?: number | [(n: number) => boolean, string]): Buffer {
+  const found = body.filter((t) => t.tag === tag);
+  if (found.length !== 1) throw new TlvError(`tag ${tag} (${what}) ${found.length ? `occurs ${found.length} times` : 'is missing'}`);
+  const v = found[0]!.value;
+  const [ok, wording] = typeof size === 'number' ? [(n: number) => n === size, String(size)] : size ?? [() => true, ''];
+  if (!ok(v.length)) throw new TlvError(`tag ${tag} (${what}) has ${v.length} bytes, not ${wording}`);
+  return v;
+}
+
 /** VLN: unsigned little-endian of any length (writers pad differently; length 0 = 0). */
 export function readVln(b: Buffer): number {
   let v = 0;

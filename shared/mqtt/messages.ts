@@ -68,6 +68,19 @@ export const documentItem = z.strictObject({
   product_id: text(64).optional(),
 });
 
+type Mismatch = (path: (string | number)[], json: unknown, tag: number | string, tlv: unknown) => void;
+
+/** Reports a JSON field that says something else than the TLV document the OFD will receive. */
+const tlvMismatch = (ctx: z.RefinementCtx): Mismatch => (path, json, tag, tlv) =>
+  ctx.addIssue({ code: 'custom', path, message: `${String(json)} does not match the TLV document's ${typeof tag === 'number' ? `tag ${tag}` : tag} (${String(tlv)})` });
+
+/** The fiscal identity every document's JSON shares with its TLV: FD number, fiscal sign, FN. */
+function fiscalMismatches(j: { fd_number: number; fiscal_sign: string; fn_number: string }, f: { fdNumber: number; fiscalSign: string; fnNumber: string }, differs: Mismatch): void {
+  if (j.fd_number !== f.fdNumber) differs(['fiscal', 'fd_number'], j.fd_number, 1040, f.fdNumber);
+  if (Number(j.fiscal_sign) !== Number(f.fiscalSign)) differs(['fiscal', 'fiscal_sign'], j.fiscal_sign, 1077, f.fiscalSign);
+  if (j.fn_number !== f.fnNumber) differs(['fiscal', 'fn_number'], j.fn_number, 1041, f.fnNumber);
+}
+
 /** box -> hub, topic .../receipt, QoS 1. One fiscalised document. */
 export const receiptMessage = z.strictObject({
   v: z.literal(CONTRACT_VERSION),
@@ -108,11 +121,8 @@ export const receiptMessage = z.strictObject({
     return;
   }
   const f = r.facts;
-  const differs = (path: (string | number)[], json: unknown, tag: number, tlv: unknown) =>
-    ctx.addIssue({ code: 'custom', path, message: `${String(json)} does not match the TLV document's tag ${tag} (${String(tlv)})` });
-  if (m.fiscal.fd_number !== f.fdNumber) differs(['fiscal', 'fd_number'], m.fiscal.fd_number, 1040, f.fdNumber);
-  if (Number(m.fiscal.fiscal_sign) !== Number(f.fiscalSign)) differs(['fiscal', 'fiscal_sign'], m.fiscal.fiscal_sign, 1077, f.fiscalSign);
-  if (m.fiscal.fn_number !== f.fnNumber) differs(['fiscal', 'fn_number'], m.fiscal.fn_number, 1041, f.fnNumber);
+  const differs = tlvMismatch(ctx);
+  fiscalMismatches(m.fiscal, f, differs);
   if (m.total !== f.total) differs(['total'], m.total, 1020, f.total);
   if (SETTLEMENT_TYPE[m.type] !== f.settlementType) differs(['type'], m.type, 1054, `${f.settlementType}, ${SETTLEMENT_NAMES[f.settlementType] ?? 'unknown'}`);
 }, { when: (payload) => payload.issues.length === 0 });
@@ -141,12 +151,9 @@ export const reportMessage = z.strictObject({
     return;
   }
   const f = r.facts;
-  const differs = (path: (string | number)[], json: unknown, tag: number | string, tlv: unknown) =>
-    ctx.addIssue({ code: 'custom', path, message: `${String(json)} does not match the TLV document's ${typeof tag === 'number' ? `tag ${tag}` : tag} (${String(tlv)})` });
+  const differs = tlvMismatch(ctx);
   if (m.type !== f.kind) differs(['type'], m.type, 'form', f.kind);
-  if (m.fiscal.fd_number !== f.fdNumber) differs(['fiscal', 'fd_number'], m.fiscal.fd_number, 1040, f.fdNumber);
-  if (Number(m.fiscal.fiscal_sign) !== Number(f.fiscalSign)) differs(['fiscal', 'fiscal_sign'], m.fiscal.fiscal_sign, 1077, f.fiscalSign);
-  if (m.fiscal.fn_number !== f.fnNumber) differs(['fiscal', 'fn_number'], m.fiscal.fn_number, 1041, f.fnNumber);
+  fiscalMismatches(m.fiscal, f, differs);
   if (m.fiscal.shift !== f.shift) differs(['fiscal', 'shift'], m.fiscal.shift, 1038, f.shift);
 }, { when: (payload) => payload.issues.length === 0 });
 export type ReportMessage = z.infer<typeof reportMessage>;
