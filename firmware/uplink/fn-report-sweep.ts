@@ -25,6 +25,12 @@ export class FnReportSweep {
   #running: Promise<number> | null = null;
   #again: Promise<number> | null = null;
   #lastError = '';
+  /**
+   * FDs already looked up and found not to be shift reports (receipts another program printed,
+   * receipts of a set-aside database, corrections...), per FN: not asked again, so a pass moves
+   * on past them instead of spending its lookups on the same ones every time.
+   */
+  #notReports = { fn: '', fds: new Set<number>() };
 
   constructor(private readonly printer: PrinterService, private readonly buffer: ReceiptBuffer, private readonly log: Logger,
     private readonly opts: FnReportSweepOptions) {}
@@ -62,16 +68,22 @@ export class FnReportSweep {
         return { queued: ex.queued, firstFd: ex.firstFd, fnNumber: st.fnNumber, lastFd: st.lastFd };
       });
       if (queued === 0 || firstFd < 1) return 0;
+      if (this.#notReports.fn !== fnNumber) this.#notReports = { fn: fnNumber, fds: new Set() };
+      const skip = this.#notReports.fds;
+      for (const fd of skip) if (fd < firstFd) skip.delete(fd); // ticketed since: forget
       const known = this.buffer.knownFds(fnNumber, firstFd, lastFd);
       let recorded = 0;
       let lookups = 0;
       for (let fd = firstFd; fd <= lastFd && lookups < (this.opts.maxLookups ?? 50); fd++) {
-        if (known.has(fd)) continue;
+        if (known.has(fd) || skip.has(fd)) continue;
         lookups++;
         // One command per run: a sale waiting for the printer gets in between lookups.
         const found = await this.printer.fiscaliser.run((d) => d.findFd(fd));
         const kind = REPORT_KIND[found.docType];
-        if (!kind || found.ticketReceived || found.fp === undefined) continue;
+        if (!kind || found.ticketReceived || found.fp === undefined) {
+          skip.add(fd);
+          continue;
+        }
         const added = this.buffer.recordFnReport({
           kind, fnNumber, fd, fiscalSign: String(found.fp), shift: found.shift ?? 1, at: (found.dateTime ?? new Date()).toISOString(),
         });

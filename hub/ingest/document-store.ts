@@ -250,9 +250,9 @@ export class DocumentStore {
         cut ? `${reason} (payload of ${payload.length} bytes cut to ${DLQ_PAYLOAD_MAX})` : reason, createHash('sha256').update(payload).digest('hex'));
   }
 
-  /** Newest first; `repeats`: how many more times the same bytes came with the same reason (last at `last_at`). */
+  /** Most recently seen first (a refusal still recurring stays on top); `repeats`: how many more times the same bytes came with the same reason (last at `last_at`). */
   malformed(limit = 100): { id: number; at: string; topic: string; reason: string; payload: string; repeats: number; last_at: string | null }[] {
-    return (this.#st('SELECT id, at, topic, reason, payload, repeats, last_at FROM hub_dlq ORDER BY id DESC LIMIT ?').all(limit) as
+    return (this.#st('SELECT id, at, topic, reason, payload, repeats, last_at FROM hub_dlq ORDER BY COALESCE(last_at, at) DESC, id DESC LIMIT ?').all(limit) as
       { id: number; at: string; topic: string; reason: string; payload: Buffer; repeats: number; last_at: string | null }[])
       .map((r) => ({ ...r, payload: r.payload.toString('utf8').slice(0, 2000) }));
   }

@@ -10,7 +10,7 @@ import { receiptTlvFacts } from '../ffd/receipt.js';
 import { reportTlvFacts } from '../ffd/report.js';
 import { lineTotal, MAX_KOPECKS, MAX_MILLI } from '../money.js';
 import {
-  FN_REPORT_TYPES, hasControlChar, paymentProblems, PAYMENT_METHODS, PAYMENT_OBJECTS, RECEIPT_TYPES, TENDERS, VAT_CODES, type PaymentMethod, type PaymentObject,
+  FN_REPORT_TYPES, paymentProblems, PAYMENT_METHODS, PAYMENT_OBJECTS, RECEIPT_TYPES, TENDERS, VAT_CODES, type PaymentMethod, type PaymentObject,
   type ReceiptType,
 } from '../receipt.js';
 import { ID_PATTERN } from './topics.js';
@@ -33,9 +33,12 @@ const base64 = (maxChars: number) => z.string().max(maxChars, { abort: true })
 export const MAX_RECEIPT_TLV_B64 = 64 * 1024;
 /** An operator confirmation (form 7) is at most 512 bytes, 688 base64 characters. */
 export const MAX_TICKET_TLV_B64 = 4 * 1024;
-/** Text the FN stores and the printer prints: the box's own receipt schema refuses controls too. */
-const text = (max: number) => z.string().min(1).max(max, { abort: true })
-  .refine((s) => !hasControlChar(s), 'must not contain control characters (NUL, tab, newline, escape...)');
+/**
+ * Text of a document the FN already holds. Control characters are refused where a POS sends a
+ * sale (shared/receipt.ts), not here: a receipt fiscalised before that check existed must
+ * still reach the OFD, or the FN counts it unsent until it blocks.
+ */
+const text = (max: number) => z.string().min(1).max(max, { abort: true });
 /**
  * HLC stamp as text whose lexicographic order is the clock's order (zero-padded wall time,
  * counter, node). The hub orders one box's documents by comparing these strings.
