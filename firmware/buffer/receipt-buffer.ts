@@ -4,9 +4,10 @@
 // (the one exception, an insert with deferSync, is flushed by its caller's next FULL commit).
 import { v7 as uuidv7 } from 'uuid';
 import { integrityCheck, migrate, openDatabase, stmt, type Db } from '../../shared/db.js';
-import type { FnReportType, Receipt } from '../../shared/receipt.js';
+import type { Receipt } from '../../shared/receipt.js';
 import type { HybridLogicalClock } from '../clock/hlc.js';
 import { loadHighWaterMark, saveHighWaterMark } from '../clock/hlc-store.js';
+import { FN_POS_ID, fnReportKey, fnReportRow, type FnReport } from './fn-report.js';
 import { GroupCommit, type Outcome } from './group-commit.js';
 import { BUFFER_MIGRATIONS } from './migrations.js';
 import { QUEUED_STATUSES, RECEIPT_STATUSES, TRANSITIONS, UPLOADABLE_STATUSES, type ReceiptStatus } from './statuses.js';
@@ -19,23 +20,6 @@ export class BufferError extends Error {
     super(message);
     this.name = 'BufferError';
   }
-}
-
-/** pos_id of the rows the box records from the FN itself (no POS asked for them). */
-export const FN_POS_ID = 'fn';
-
-/** The idempotency key of an FN row: it has spaces, which a POS key never has, so no sale can take it. */
-const fnReportKey = (doc: FnReport) => `fn ${doc.fnNumber} ${doc.fd}`;
-
-/** A shift report as the FN describes it (firmware/uplink/fn-report-sweep.ts finds them). */
-export interface FnReport {
-  kind: FnReportType;
-  fnNumber: string;
-  fd: number;
-  fiscalSign: string;
-  shift: number;
-  /** When the FN made it (ISO). */
-  at: string;
 }
 
 export interface InsertRequest {
@@ -290,8 +274,7 @@ export class ReceiptBuffer {
   recordFnReport(doc: FnReport): boolean {
     const id = uuidv7();
     const at = this.iso();
-    const receipt: Receipt = { pos_id: FN_POS_ID, type: doc.kind, items: [], payments: [], total: 0, change: 0 };
-    const fiscal = { fiscal_document_number: doc.fd, fiscal_sign: doc.fiscalSign, fn_serial: doc.fnNumber, shift_number: doc.shift, printed_at: doc.at };
+    const { receipt, fiscal } = fnReportRow(doc);
     const added = this.db.transaction(() => {
       const hlc = this.clock.now();
       const r = stmt(this.db, `INSERT OR IGNORE INTO receipts (id, idempotency_key, request_hash, hlc, pos_id, type, total_kopecks, payload, status,

@@ -19,14 +19,9 @@ export const REPORT_MANDATORY = [1209, 1012, 1038, 1037, 1009, 1040, 1041, 1077]
  * re-computed here (the test documents' keyed sign covers receipts only).
  */
 function checkShiftReport(doc: Tlv): CheckResult {
-  let tags: Map<number, Buffer[]>;
-  try {
-    tags = group(decodeTlv(doc.value));
-  } catch (err) {
-    return { ok: false, reason: `report body does not decode: ${(err as Error).message}` };
-  }
-  const missing = REPORT_MANDATORY.filter((t) => !tags.has(t));
-  if (missing.length) return { ok: false, reason: `mandatory tags missing: ${missing.join(', ')}` };
+  const body = documentTags(doc, 'report', REPORT_MANDATORY);
+  if (!body.ok) return body;
+  const { tags } = body;
   const one = (t: number) => tags.get(t)?.[0] ?? Buffer.alloc(0);
   const fp = one(1077);
   if (fp.length !== 6) return { ok: false, reason: 'tag 1077 (fiscal sign) must be 6 bytes' };
@@ -44,6 +39,18 @@ function group(tlvs: Tlv[]): Map<number, Buffer[]> {
   return m;
 }
 
+/** A document's tags by number, or why it cannot be checked (does not decode, tags missing). */
+function documentTags(doc: Tlv, what: string, mandatory: readonly number[]): { ok: true; tags: Map<number, Buffer[]> } | { ok: false; reason: string } {
+  let tags: Map<number, Buffer[]>;
+  try {
+    tags = group(decodeTlv(doc.value));
+  } catch (err) {
+    return { ok: false, reason: `${what} body does not decode: ${(err as Error).message}` };
+  }
+  const missing = mandatory.filter((t) => !tags.has(t));
+  return missing.length ? { ok: false, reason: `mandatory tags missing: ${missing.join(', ')}` } : { ok: true, tags };
+}
+
 export function checkReceipt(tlv: Buffer, fnKey: string | null): CheckResult {
   let top: Tlv[];
   try {
@@ -54,14 +61,9 @@ export function checkReceipt(tlv: Buffer, fnKey: string | null): CheckResult {
   const doc = top[0];
   if (top.length === 1 && doc && (doc.tag === 2 || doc.tag === 5)) return checkShiftReport(doc);
   if (top.length !== 1 || !doc || (doc.tag !== 3 && doc.tag !== 31)) return { ok: false, reason: 'expected one receipt document (form 3 or 31) or shift report (form 2 or 5)' };
-  let tags: Map<number, Buffer[]>;
-  try {
-    tags = group(decodeTlv(doc.value));
-  } catch (err) {
-    return { ok: false, reason: `receipt body does not decode: ${(err as Error).message}` };
-  }
-  const missing = RECEIPT_MANDATORY.filter((t) => !tags.has(t));
-  if (missing.length) return { ok: false, reason: `mandatory tags missing: ${missing.join(', ')}` };
+  const body = documentTags(doc, 'receipt', RECEIPT_MANDATORY);
+  if (!body.ok) return body;
+  const { tags } = body;
   const one = (t: number) => tags.get(t)?.[0] ?? Buffer.alloc(0);
   let itemSum = 0;
   for (const [i, item] of (tags.get(1059) ?? []).entries()) {
