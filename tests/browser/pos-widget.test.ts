@@ -46,6 +46,7 @@ describe('POS status widget (browser)', () => {
     await page.waitForSelector('#box[data-state="online"]');
     expect(await page.textContent('#state')).toBe('В сети');
     expect(await page.textContent('#breaker')).toBe('работает');
+    expect(await page.textContent('#reason')).toBe('Связь с сервером есть, чеки уходят в ОФД');
 
     await s.ofd.setFault({ mode: 'down' });
     for (let i = 0; i < 4; i++) expect((await t.post(saleBody())).status).toBe(201);
@@ -54,6 +55,8 @@ describe('POS status widget (browser)', () => {
       throw new Error(`${err.message}; widget data: ${st}; hub breaker: ${s.hub.forwarder.breakerState}; ofd: ${JSON.stringify(s.ofd.stats())}`);
     });
     expect(await page.textContent('#breaker')).toBe('недоступен');
+    // The cashier reads Russian; the English reason stays in status.json for POS developers.
+    expect(await page.textContent('#reason')).toBe('ОФД недоступен; чеки ждут отправки на сервере');
     expect(Number(await page.textContent('#unsynced'))).toBeGreaterThan(0);
     await page.screenshot({ path: join(profileDir, 'widget.png') });
   }, 40_000);

@@ -11,7 +11,7 @@ async function refresh() {
     const s = await res.json();
     document.getElementById('box').dataset.state = s.state;
     text('state', LABELS[s.state] || s.state);
-    text('reason', s.reason);
+    text('reason', s.reason_ru);
     text('percent', s.buffer_percent);
     text('pending', s.pending);
     text('unsynced', s.unsynced);
