@@ -11,10 +11,33 @@ import type { BoxView, Fleet } from '../fleet/fleet.js';
 import type { HubMetrics } from '../metrics.js';
 import { ErpLink } from './erp-link.js';
 
+const PRINTER_STATE_RU: Record<string, string> = {
+  connected: 'на связи', connecting: 'подключается', disconnected: 'отключён', stopped: 'остановлен', none: 'не подключён',
+};
+
+/** The fleet's reasons (English, for the API and logs) as the Russian page shows them. */
+function reasonRu(reason: string | null): string | null {
+  if (!reason) return null;
+  const inRow = /^(\d+) heartbeats in a row$/.exec(reason);
+  if (inRow) return `сигналов подряд: ${inRow[1]}`;
+  const missed = /^(\d+) heartbeats missed$/.exec(reason);
+  if (missed) return `пропущено сигналов: ${missed[1]}`;
+  if (reason === 'last will' || reason.includes('last will')) return 'бокс отключился (последнее сообщение)';
+  return reason;
+}
+
 export function fleetBox(v: BoxView): FleetBox {
   const hb = v.heartbeat;
-  const detail = [hb ? `принтер: ${hb.printer.state}` : null, hb && hb.printer.fn_docs_without_ticket !== null ? `ФН без квитанции: ${hb.printer.fn_docs_without_ticket}` : null, v.reason]
-    .filter((x): x is string => !!x).join('; ');
+  const fnOldestDays = hb?.printer.fn_oldest_without_ticket_age_s ? Math.floor(hb.printer.fn_oldest_without_ticket_age_s / 86_400) : null;
+  const detail = [
+    hb ? `принтер: ${PRINTER_STATE_RU[hb.printer.state] ?? hb.printer.state}` : null,
+    hb && hb.printer.fn_docs_without_ticket !== null ? `ФН без квитанции: ${hb.printer.fn_docs_without_ticket}` : null,
+    // The FN blocks after 30 days with a document unsent.
+    fnOldestDays !== null && fnOldestDays >= 1 ? `старейший неотправленный: ${fnOldestDays} дн.` : null,
+    hb?.health && hb.health.status !== 'healthy' ? `требует внимания: ${[...hb.health.failing, ...hb.health.degraded].join(', ')}` : null,
+    v.last_refusal ? `брокер отказал: ${v.last_refusal.reason}` : null,
+    reasonRu(v.reason),
+  ].filter((x): x is string => !!x).join('; ');
   return {
     box_id: v.box, store_id: v.store, status: v.state, last_seen: v.last_heartbeat_at,
     ...(hb ? { buffer_pending: hb.buffer.pending } : {}),

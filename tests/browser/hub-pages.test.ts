@@ -16,7 +16,8 @@ const T = boxTopics({ store: 'store-1', box: 'box-1' });
 const hb = (seq: number) => encodePayload(heartbeatMessage, {
   v: 1, store_id: 'store-1', box_id: 'box-1', seq, sent_at: new Date().toISOString(), uptime_s: seq * 30,
   buffer: { pending: 7, percent: 0.7, oldest_pending_age_s: 42 },
-  printer: { state: 'ready', fn_docs_without_ticket: 9 }, link: { state: 'online' },
+  printer: { state: 'connected', fn_docs_without_ticket: 9, fn_oldest_without_ticket_age_s: 3 * 86_400 + 5 }, link: { state: 'online' },
+  health: { status: 'degraded', failing: [], degraded: ['clock'] },
 });
 
 describe('hub pages in Chromium', () => {
@@ -57,7 +58,8 @@ describe('hub pages in Chromium', () => {
     const online = rows.filter({ hasText: 'box-1' });
     expect(await online.locator('td').nth(2).textContent()).toBe('на связи');
     expect(await online.locator('td').nth(4).textContent()).toBe('7');
-    expect(await online.locator('td').nth(5).textContent()).toContain('ФН без квитанции: 9');
+    expect(await online.locator('td').nth(5).textContent())
+      .toBe('принтер: на связи; ФН без квитанции: 9; старейший неотправленный: 3 дн.; требует внимания: clock; сигналов подряд: 2');
     expect(await rows.filter({ hasText: 'box-2' }).locator('td').nth(2).textContent()).toBe('нет данных');
   });
 });
