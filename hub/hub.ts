@@ -137,7 +137,8 @@ export class Hub {
       health: [
         { name: 'database', check: () => ({ ok: (this.db.prepare('SELECT 1 AS x').get() as { x: number }).x === 1 }) },
         { name: 'mqtt', check: () => ({ ok: this.ingest.connected, detail: this.mqttUrl }) },
-        { name: 'ofd', check: () => ({ ok: true, detail: `breaker ${this.forwarder.breakerState}` }) },
+        // The OFD being away never fails the hub (documents wait safely), but it is not "ok" either.
+        { name: 'ofd', check: () => ({ ok: true, degraded: this.forwarder.breakerState !== 'closed', detail: `breaker ${this.forwarder.breakerState}` }) },
         // ERP trouble never fails the hub's health: the fiscal path does not depend on it.
         ...(this.erp ? [{ name: 'erp', check: () => ({ ok: true, detail: JSON.stringify(this.erp!.link.counts()) }) }] : []),
       ],

@@ -10,7 +10,8 @@ import { mountApp } from './mount.js';
 
 export type HubHttpPart = { router: Router } | { prefix: string; app: Koa } | { middleware: Koa.Middleware };
 
-export interface HealthCheck { name: string; check(): { ok: boolean; detail?: string } }
+/** `degraded`: working, but someone should look (the OFD breaker open: documents wait at the hub). */
+export interface HealthCheck { name: string; check(): { ok: boolean; degraded?: boolean; detail?: string } }
 
 export interface HubHttpOptions {
   logger: Logger;
@@ -29,8 +30,9 @@ export function createHubHttpApp(o: HubHttpOptions): Koa {
         try { return [h.name, h.check()]; } catch (err) { return [h.name, { ok: false, detail: (err as Error).message }]; }
       }));
       const ok = Object.values(components).every((c) => c.ok);
+      const degraded = Object.entries(components).filter(([, c]) => c.ok && c.degraded).map(([name]) => name);
       ctx.status = ok ? 200 : 503;
-      ctx.body = { status: ok ? 'ok' : 'failing', version: o.version, uptime_s: Math.round(process.uptime()), components };
+      ctx.body = { status: !ok ? 'failing' : degraded.length ? 'degraded' : 'ok', degraded, version: o.version, uptime_s: Math.round(process.uptime()), components };
       return;
     }
     if (ctx.method === 'GET' && ctx.path === '/metrics') {

@@ -48,8 +48,13 @@ describe('hub: ingest -> OFD -> ticket back to the box', () => {
     expect(failedSoFar).toBe(5);
     const res = await fetch(`${s.hub.httpUrl}/metrics`);
     expect(await res.text()).toMatch(/hub_ofd_breaker_state 1/);
+    // The hub still works (documents wait safely), but /health says what to look at.
+    const open = await fetch(`${s.hub.httpUrl}/health`);
+    expect(open.status).toBe(200);
+    expect(await open.json()).toMatchObject({ status: 'degraded', degraded: ['ofd'], components: { ofd: { ok: true, detail: 'breaker open' } } });
     await s.ofd.setFault({ mode: 'ok' });
     await waitFor(() => s.hub.store.counts().confirmed === 8, 15_000);
+    expect(await (await fetch(`${s.hub.httpUrl}/health`)).json()).toMatchObject({ status: 'ok', degraded: [] });
     expect(s.ofd.stats()).toMatchObject({ accepted: 8, duplicates: 0 });
     expect(s.ofd.stats().order[docs[0]!.fiscal.fn_number]).toEqual(docs.map((d) => d.fiscal.fd_number));
     expect(s.hub.forwarder.breakerState).toBe('closed');
