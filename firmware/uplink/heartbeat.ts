@@ -1,6 +1,7 @@
 // Heartbeat every 30 s (seed W4.2): buffer, printer/FN, link state and system facts. The
 // box's own link state follows the seed's hysteresis (LinkMonitor). System facts come from
 // systeminformation, polled once per heartbeat (a poll takes ~0.5 s on a Pi).
+import { resolve } from 'node:path';
 import si from 'systeminformation';
 import type { Logger } from '../../shared/logger.js';
 import { encodePayload, heartbeatMessage, type HeartbeatInput, type HeartbeatMessage } from '../../shared/mqtt/messages.js';
@@ -14,7 +15,11 @@ export async function readSystemFacts(dir: string): Promise<SystemFacts> {
   const [temp, load, mem, fs] = await Promise.all([
     si.cpuTemperature().catch(() => null), si.currentLoad().catch(() => null), si.mem().catch(() => null), si.fsSize().catch(() => null),
   ]);
-  const disk = fs?.filter((f) => dir.startsWith(f.mount)).sort((a, b) => b.mount.length - a.mount.length)[0];
+  // The mount that holds the data dir: the longest mount path that is the dir or one of its
+  // parents (a relative dir such as the demo's ./data/box matched no mount at all before).
+  const abs = resolve(dir);
+  const holds = (mount: string) => abs === mount || abs.startsWith(mount.endsWith('/') ? mount : `${mount}/`);
+  const disk = fs?.filter((f) => holds(f.mount)).sort((a, b) => b.mount.length - a.mount.length)[0];
   return {
     cpu_temp_c: temp?.main ?? null,
     load1: load ? Math.round(load.avgLoad * 100) / 100 : null,

@@ -1,7 +1,7 @@
 // Seed W4.2 on the box: heartbeat payload, 30 s period, link hysteresis both ways.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LinkMonitor } from '../../firmware/uplink/link-state.js';
-import { Heartbeat } from '../../firmware/uplink/heartbeat.js';
+import { Heartbeat, readSystemFacts } from '../../firmware/uplink/heartbeat.js';
 import { Uplink } from '../../firmware/uplink/uplink.js';
 import { syntheticFnBridge } from '../../firmware/uplink/fn-bridge.js';
 import { ReceiptBuffer } from '../../firmware/buffer/receipt-buffer.js';
@@ -110,5 +110,12 @@ describe('heartbeat (seed W4.2)', () => {
     expect(hb.link.state).toBe('online');
     expect(sent).toHaveLength(7);
     hb.stop();
+  });
+});
+
+describe('system facts', () => {
+  it('find the disk that holds the data dir, also when the dir is given relative (the demo\'s ./data/box)', async () => {
+    expect((await readSystemFacts('.'))?.disk_free_bytes ?? 0).toBeGreaterThan(0);
+    expect((await readSystemFacts(process.cwd()))?.disk_free_bytes ?? 0).toBeGreaterThan(0);
   });
 });
