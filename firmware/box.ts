@@ -159,8 +159,18 @@ export class Box {
     // On battery the box still answers but sells nothing: /health must not say all is well.
     this.health.register({
       name: 'power',
-      check: () => (this.power.state === 'mains' ? { ok: true } : { ok: true, degraded: true, detail: { state: this.power.state, sales: 'paused' } }),
+      check: () => (this.power.state === 'mains' ? { ok: true, detail: { state: 'mains' } } : { ok: true, degraded: true, detail: { state: this.power.state, sales: 'paused' } }),
     });
+    // The link to the hub, for the field console and support: shown, never failing (an offline
+    // store keeps selling; the widget and the hub's fleet view say "offline").
+    const uplink = this.uplink;
+    const heartbeat = this.heartbeat;
+    if (uplink) {
+      this.health.register({
+        name: 'uplink',
+        check: () => ({ ok: true, detail: { link: heartbeat?.link.state ?? 'offline', mqtt_connected: uplink.connected, ...uplink.outbox.counts() } }),
+      });
+    }
   }
 
   /** Starts the LAN API; resolves with the URL it listens on (port 0 picks a free one). */

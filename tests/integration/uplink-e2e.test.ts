@@ -34,6 +34,10 @@ describe('box uplink to the hub', () => {
     expect(fn.tickets.map((x) => x.fd_number)).toEqual([1]);
     const w = await (await fetch(`${t.url}/pos/widget/status.json`)).json() as { state: string; mqtt_connected: boolean };
     expect(w.mqtt_connected).toBe(true);
+    // /health shows the link for the field console, and never fails on it.
+    const health = await (await fetch(`${t.url}/health`)).json() as { components: Record<string, { status: string; detail?: unknown }> };
+    expect(health.components.uplink).toEqual({ status: 'ok', detail: { link: expect.any(String), mqtt_connected: true, unsent: 0, unsynced: 0 } });
+    expect(health.components.power).toEqual({ status: 'ok', detail: { state: 'mains' } });
   });
 
   it('refund saga: 409 while the original has no OFD ticket, 201 once it has', async () => {
