@@ -32,8 +32,9 @@ export function printerKktOperations(printer: PrinterService): KktOperations {
     problem: printerProblem,
     async openShift() {
       await printer.openShift();
-      const s = await printer.fiscaliser.run((d) => d.shiftParams());
-      return { shift_open: s.open, shift_number: s.shift };
+      // The opening report is a fiscal document too: name it, as the Z-report's answer does.
+      const { s, fn } = await printer.fiscaliser.run(async (d) => ({ s: await d.shiftParams(), fn: await d.fnStatus() }));
+      return { shift_open: s.open, shift_number: s.shift, fiscal_document_number: fn.lastFd };
     },
     async xReport() {
       await printer.xReport();

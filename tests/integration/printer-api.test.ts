@@ -102,7 +102,9 @@ describe('shift and reports with no network', () => {
     pb = await startPrinterBox();
     const open = await pb.postJson('/v1/kkt/shift/open');
     expect(open.status).toBe(200);
-    expect(await open.json()).toEqual({ shift_open: true, shift_number: 1 });
+    // The opening report is the FN's document 1 here (its number, as the Z-report's answer gives its own).
+    expect(await open.json()).toEqual({ shift_open: true, shift_number: 1, fiscal_document_number: pb.emu.fn.state.lastFd });
+    expect(pb.emu.fn.state.docs.at(-1)).toMatchObject({ form: 2, fd: pb.emu.fn.state.lastFd });
     const again = await pb.postJson('/v1/kkt/shift/open');
     expect(again.status).toBe(409);
     const x = await pb.postJson('/v1/kkt/report/x');
