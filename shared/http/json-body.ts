@@ -5,7 +5,7 @@
 // what was wrong; nothing downstream runs.
 import { bodyParser } from '@koa/bodyparser';
 import type { Context, Middleware, Next } from 'koa';
-import { Problem } from './problem.js';
+import { bodyTooLarge, Problem } from './problem.js';
 
 export interface JsonBodyOptions {
   limitKb: number;
@@ -59,10 +59,9 @@ const bad = (slug: string, title: string, detail: string) => new Problem(400, sl
 /** The body parser's failures as problems a POS developer can act on. */
 function readProblem(err: unknown): Problem {
   if (err instanceof Problem) return err;
+  const tooLarge = bodyTooLarge(err);
+  if (tooLarge) return tooLarge;
   const e = err as { status?: number; type?: string; code?: string; message?: string; name?: string };
-  if (e.status === 413 || e.type === 'entity.too.large') {
-    return new Problem(413, 'body-too-large', 'Request body too large', e.message ?? 'the request body exceeds the limit');
-  }
   if (e.type === 'encoding.unsupported' || e.status === 415) {
     return new Problem(415, 'unsupported-content-encoding', 'Unsupported Content-Encoding',
       `${e.message ?? 'unsupported content encoding'}: send the body uncompressed, or as gzip or deflate`);

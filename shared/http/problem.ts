@@ -64,6 +64,14 @@ export function problemClientErrors(server: Server): void {
   });
 }
 
+/** A body over its parser's limit (raw-body's 413), or null for any other error. */
+export function bodyTooLarge(err: unknown): Problem | null {
+  const e = err as { status?: number; type?: string; message?: string };
+  return e.status === 413 || e.type === 'entity.too.large'
+    ? new Problem(413, 'body-too-large', 'Request body too large', e.message ?? 'the request body exceeds the limit')
+    : null;
+}
+
 /**
  * Outermost middleware: Problems become problem+json; koa/bodyparser errors (bad JSON, too
  * large) become 400/413 problems; anything else is a 500 with no internals leaked.
@@ -77,10 +85,9 @@ export function problemMiddleware(onUnexpected: (err: unknown, ctx: Context) => 
       if (ctx.status >= 400 && (ctx.body === undefined || ctx.body === null)) sendProblem(ctx, emptyProblem(ctx));
     } catch (err) {
       if (err instanceof Problem) return sendProblem(ctx, err);
-      const e = err as { status?: number; type?: string; message?: string; expose?: boolean };
-      if (e.status === 413 || e.type === 'entity.too.large') {
-        return sendProblem(ctx, new Problem(413, 'body-too-large', 'Request body too large', e.message ?? 'the request body exceeds the limit'));
-      }
+      const tooLarge = bodyTooLarge(err);
+      if (tooLarge) return sendProblem(ctx, tooLarge);
+      const e = err as { status?: number; message?: string; expose?: boolean };
       if (e.status === 415) {
         return sendProblem(ctx, new Problem(415, 'unsupported-media-type', 'Unsupported media type', 'send the body as application/json'));
       }

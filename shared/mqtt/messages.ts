@@ -131,7 +131,6 @@ export const receiptMessage = z.strictObject({
 }, { when: (payload) => payload.issues.length === 0 });
 export type ReceiptMessage = z.infer<typeof receiptMessage>;
 
-
 /**
  * box -> hub, topic .../receipt, QoS 1. A shift report the FN made (opening or closing): no
  * items, no money, but a fiscal document the OFD must receive and ticket like a receipt.
