@@ -1,13 +1,14 @@
 // npm run bench:accept:ceiling — where bench:accept's time goes: the same accept logic
 // (validation, idempotency, HLC, group-committed durable insert) behind three HTTP layers,
-// each driven by the same load generator in another process, and what HTTP alone allows:
+// each driven by the same load generator in another process (BENCH_CLIENT, see load.ts), and
+// what HTTP alone allows:
 //   http  - bare node:http, JSON.parse, a fixed 201 answer: no logic, nothing stored
 //   node  - bare node:http, JSON.parse, acceptReceipt, JSON response (the floor of any HTTP API)
 //   koa   - Koa + @koa/bodyparser + @koa/router around the same call
 //   box   - the real box (auth, metrics, problem+json, sales gate, every route)
 // Rounds alternate so a drifting machine affects all three alike. Ends with one JSON line.
-// Options (env): BENCH_API_N (3000), BENCH_CONCURRENCY (8), BENCH_ROUNDS (3).
-import { fork } from 'node:child_process';
+// Options (env): BENCH_CLIENT (wrk | node), BENCH_SECONDS (3, wrk), BENCH_API_N (3000, node),
+// BENCH_CONCURRENCY (8), BENCH_ROUNDS (3).
 import { mkdirSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,9 +24,12 @@ import { NoPrinterFiscaliser } from '../../firmware/fiscal/fiscaliser.js';
 import { Box } from '../../firmware/box.js';
 import { loadBoxConfig } from '../../firmware/config.js';
 import { silentLogger } from '../../shared/logger.js';
+import { loadClient, postSales } from './load.js';
 import { machineFacts, percentile, round } from './machine-facts.js';
 
+const CLIENT = loadClient();
 const N = Number(process.env.BENCH_API_N ?? 3000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CONC = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const dir = resolve('.tmp/bench-accept-ceiling');
@@ -41,7 +45,9 @@ let serial = 0;
 async function serve(layer: Layer): Promise<{ url: string; stop: () => Promise<void>; buffer: ReceiptBuffer }> {
   const sub = join(dir, `${layer}-${serial++}`);
   if (layer === 'box') {
-    const box = new Box(loadBoxConfig({ env: {}, overrides: { dataDir: sub, logLevel: 'silent', api: { port: 0, posTokens: [token] } } }), { log: silentLogger() });
+    const box = new Box(loadBoxConfig({ env: {}, overrides: {
+      dataDir: sub, logLevel: 'silent', api: { port: 0, posTokens: [token] }, buffer: { capacity: 10_000_000, maxBatch: 256, warnPercent: 80 },
+    } }), { log: silentLogger() });
     const url = await box.start();
     return { url, buffer: box.buffer, stop: () => box.stop() };
   }
@@ -98,17 +104,12 @@ async function serve(layer: Layer): Promise<{ url: string; stop: () => Promise<v
 
 async function run(layer: Layer): Promise<{ rate: number; p95: number; cpu: number; batch: number }> {
   const s = await serve(layer);
-  const child = fork(join(import.meta.dirname, 'accept-clients.ts'), [s.url, token, String(N), String(CONC)], { execArgv: ['--import', 'tsx'] });
   const cpu0 = process.cpuUsage();
-  const m = await new Promise<{ latencies: number[]; seconds: number }>((res, rej) => {
-    child.once('message', (x) => res(x as { latencies: number[]; seconds: number }));
-    child.once('exit', (code) => code !== 0 && rej(new Error(`client exited ${code}`)));
-  });
+  const m = await postSales(CLIENT, { url: s.url, token, concurrency: CONC, seconds: SECONDS, count: N });
   const cpu = process.cpuUsage(cpu0);
   const gc = s.buffer.groupCommitStats;
   await s.stop();
-  const lat = m.latencies.sort((a, b) => a - b);
-  return { rate: lat.length / m.seconds, p95: percentile(lat, 95), cpu: (cpu.user + cpu.system) / 1000 / lat.length, batch: gc.items / Math.max(1, gc.batches) };
+  return { rate: m.perSecond, p95: m.p95Ms, cpu: (cpu.user + cpu.system) / 1000 / (m.requests + m.warmup), batch: gc.items / Math.max(1, gc.batches) };
 }
 
 const results: Record<Layer, { rate: number; p95: number; cpu: number; batch: number }[]> = { http: [], node: [], koa: [], box: [] };
@@ -131,5 +132,5 @@ console.log(JSON.stringify({
   http_alone_per_s: round(http.rate, 1), http_alone_cpu_ms: round(http.cpu, 3), node_receipts_per_s: round(node.rate, 1), koa_receipts_per_s: round(koa.rate, 1), box_receipts_per_s: round(box.rate, 1),
   box_vs_node: round(box.rate / node.rate, 3), box_vs_koa: round(box.rate / koa.rate, 3),
   node_cpu_ms: round(node.cpu, 3), koa_cpu_ms: round(koa.cpu, 3), box_cpu_ms: round(box.cpu, 3),
-  concurrency: CONC, n: N, rounds: ROUNDS, cpu: facts.cpu, cores: facts.cores, node: facts.node, loadavg_1m: facts.loadavg_1m,
+  client: CLIENT, concurrency: CONC, rounds: ROUNDS, cpu: facts.cpu, cores: facts.cores, node: facts.node, loadavg_1m: facts.loadavg_1m,
 }));
