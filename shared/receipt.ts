@@ -64,6 +64,8 @@ const quantity = numberish('a quantity').transform((v, ctx) => {
 // printer's field, an escape sequence garbles the slip) are refused, not passed on.
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`)
   .refine((s) => !hasControlChar(s), 'must not contain control characters (NUL, tab, newline, escape...)');
+/** The same rule for other short texts the POS sends (a cancel reason). */
+export const boundedText = text;
 
 /** True for C0 controls and DEL: what fiscal text may not carry (see `text`). */
 export function hasControlChar(s: string): boolean {

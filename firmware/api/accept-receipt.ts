@@ -99,6 +99,12 @@ function replay(buffer: ReceiptBuffer, key: string, hash: string): AcceptOutcome
   const existing = buffer.getByIdempotencyKey(key);
   if (!existing) return null;
   if (existing.requestHash !== hash) throw keyReusedProblem();
+  // An abandoned sale stays abandoned: printing it now would charge a customer who left.
+  if (existing.status === 'cancelled') {
+    throw new Problem(409, 'receipt-cancelled', 'Sale cancelled',
+      `the sale under this Idempotency-Key (receipt ${existing.id}) was cancelled at ${existing.cancelledAt ?? existing.updatedAt} and will not be printed; ring the sale up again with a new key`,
+      { receipt_id: existing.id, receipt_status: existing.status });
+  }
   // A crash between insert and storing the response cannot happen (same transaction), but a
   // missing response is rebuilt from the row rather than failing the POS.
   const response = existing.response ?? { status: 201, body: acceptedBody(existing) };

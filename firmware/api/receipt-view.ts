@@ -45,5 +45,6 @@ export function receiptView(r: StoredReceipt) {
     delivered_at: r.deliveredAt,
     synced_at: r.syncedAt,
     server_time: r.serverTime,
+    ...(r.status === 'cancelled' ? { cancelled_at: r.cancelledAt, cancel_reason: r.cancelReason } : {}),
   };
 }

@@ -74,4 +74,10 @@ CREATE TABLE incidents (
     name: 'fiscal documents by FD number (the FN sweep asks which ones the buffer holds)',
     up: `CREATE INDEX receipts_fd ON receipts (json_extract(fiscal_data, '$.fiscal_document_number'));`,
   },
+  {
+    version: 4,
+    name: 'sales the POS cancelled before they were fiscalised',
+    up: `ALTER TABLE receipts ADD COLUMN cancelled_at TEXT;
+ALTER TABLE receipts ADD COLUMN cancel_reason TEXT;`,
+  },
 ];

@@ -211,7 +211,7 @@ export class ReceiptBuffer {
       id, idempotencyKey: req.idempotencyKey, requestHash: req.requestHash, hlc,
       posId: r.pos_id, type: r.type, total: r.total, receipt: r, status: 'buffered', fiscalData: null, retryCount: 0,
       lastError: null, response: null, createdAt: at, updatedAt: at, printedAt: null, deliveredAt: null, hubTime: null,
-      syncedAt: null, serverTime: null,
+      syncedAt: null, serverTime: null, cancelledAt: null, cancelReason: null,
     };
     if (req.response) stored.response = req.response(stored);
     try {
@@ -302,6 +302,16 @@ export class ReceiptBuffer {
 
   markPrintFailed(id: string, error: string): StoredReceipt {
     return this.transition(id, 'print_failed', { last_error: error }, { error });
+  }
+
+  /** The POS abandoned a sale the FN never fiscalised (the caller made sure of that). */
+  markCancelled(id: string, reason: string): StoredReceipt {
+    return this.transition(id, 'cancelled', { cancelled_at: this.iso(), cancel_reason: reason }, { reason });
+  }
+
+  /** Receipts in `status`, oldest HLC first (the receipts_status_hlc index). */
+  byStatus(status: ReceiptStatus, limit: number): StoredReceipt[] {
+    return (stmt(this.db, 'SELECT * FROM receipts WHERE status = ? ORDER BY hlc LIMIT ?').all(status, limit) as ReceiptRow[]).map(fromRow);
   }
 
   /** The hub acknowledged receipt of the document; `hubTime` (HLC text) is merged into the clock. */

@@ -28,6 +28,9 @@ export interface StoredReceipt {
   hubTime: string | null;
   syncedAt: string | null;
   serverTime: string | null;
+  /** Set when the POS cancelled the sale before it was fiscalised (status `cancelled`). */
+  cancelledAt: string | null;
+  cancelReason: string | null;
 }
 
 export interface ReceiptRow {
@@ -35,7 +38,7 @@ export interface ReceiptRow {
   total_kopecks: number; payload: string; status: ReceiptStatus; fiscal_data: string | null; retry_count: number;
   last_error: string | null; response_status: number | null; response_body: string | null; created_at: string;
   updated_at: string; printed_at: string | null; delivered_at: string | null; hub_time: string | null;
-  synced_at: string | null; server_time: string | null;
+  synced_at: string | null; server_time: string | null; cancelled_at?: string | null; cancel_reason?: string | null;
 }
 
 export function fromRow(r: ReceiptRow): StoredReceipt {
@@ -47,5 +50,6 @@ export function fromRow(r: ReceiptRow): StoredReceipt {
     response: r.response_status !== null && r.response_status !== undefined ? { status: r.response_status, body: JSON.parse(r.response_body ?? 'null') as unknown } : null,
     createdAt: r.created_at, updatedAt: r.updated_at, printedAt: r.printed_at ?? null, deliveredAt: r.delivered_at ?? null,
     hubTime: r.hub_time ?? null, syncedAt: r.synced_at ?? null, serverTime: r.server_time ?? null,
+    cancelledAt: r.cancelled_at ?? null, cancelReason: r.cancel_reason ?? null,
   };
 }

@@ -23,8 +23,17 @@ export type FiscalResult =
    */
   | { status: 'print_failed'; error: string; problem?: Problem };
 
+/** Before a sale is cancelled: does the FN hold it after all? `unknown`: cannot be asked now. */
+export type FiscalVerdict = 'fiscalised' | 'not_fiscalised' | 'unknown';
+
 export interface Fiscaliser {
   fiscalise(receipt: StoredReceipt): Promise<FiscalResult>;
+  /**
+   * Settles whatever the box does not know about `receipt` (a close whose answer was lost)
+   * with the FN, marking it printed if the FN made it. Absent: nothing can have fiscalised a
+   * receipt that is not printed (no printer).
+   */
+  settleBeforeCancel?(receipt: StoredReceipt): Promise<FiscalVerdict>;
   /**
    * True for a real printer: a receipt still "buffered" (caught mid-print) is printed when the
    * POS retries its key. Without a printer a retry just replays the "buffered" answer.

@@ -9,7 +9,7 @@ import { migrate, type Db, type Migration } from '../../shared/db.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ReceiptBuffer, StoredReceipt } from '../buffer/receipt-buffer.js';
 import { acceptedBody } from '../api/receipt-view.js';
-import type { FiscalData as SeamFiscalData, FiscalResult, Fiscaliser } from '../fiscal/fiscaliser.js';
+import type { FiscalData as SeamFiscalData, FiscalResult, Fiscaliser, FiscalVerdict } from '../fiscal/fiscaliser.js';
 import { FiscalUncertainError, type Checkpoint, type FiscalData } from './fiscaliser.js';
 import { printerProblem } from './problem.js';
 import type { PrinterService } from './service.js';
@@ -142,6 +142,26 @@ export class PrinterFiscaliser implements Fiscaliser {
       const e = err as Error;
       return { status: 'print_failed', error: err instanceof FiscalUncertainError ? `outcome unknown: ${e.message}` : e.message, problem };
     }
+  }
+
+  /**
+   * A receipt with an open checkpoint may have been closed by the FN (its answer lost): the FN
+   * is asked first, and a receipt it holds becomes printed (and goes to the OFD) instead of
+   * being cancelled. Without an open checkpoint the close was never sent or already settled.
+   */
+  async settleBeforeCancel(r: StoredReceipt): Promise<FiscalVerdict> {
+    const own = this.checkpoints.get(r.id);
+    if (own && !own.settled) {
+      try {
+        if (this.printer.state !== 'connected') throw new PrinterUnavailableError(`printer ${this.printer.cfg.path} is ${this.printer.state}`);
+        await this.settleOpen();
+      } catch (err) {
+        this.log.warn({ receipt_id: r.id, err: (err as Error).message }, 'cannot cancel yet: the fiscal drive cannot be asked');
+        return 'unknown';
+      }
+      if (this.checkpoints.get(r.id)?.settled !== true) return 'unknown';
+    }
+    return this.buffer.get(r.id)?.status === 'printed' ? 'fiscalised' : 'not_fiscalised';
   }
 
   /**

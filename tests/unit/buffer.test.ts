@@ -87,6 +87,24 @@ describe('receipt buffer', () => {
     expect(buf.status().dlq_count).toBe(1);
   });
 
+  it('cancels only a receipt the FN never fiscalised: out of the queue and the oldest-pending age, kept with its reason', () => {
+    const failed = buf.insert(req('k-failed'));
+    buf.markPrintFailed(failed.id, 'paper');
+    const printed = buf.insert(req('k-printed'));
+    buf.markPrinted(printed.id, { fiscal_document_number: 7 });
+    expect(buf.status().oldest_pending_hlc).toBe(failed.hlc);
+    wallMs += 60_000;
+    const c = buf.markCancelled(failed.id, 'customer left');
+    expect(c).toMatchObject({ status: 'cancelled', cancelReason: 'customer left', cancelledAt: new Date(wallMs).toISOString() });
+    expect(buf.status()).toMatchObject({ current_queued: 1, oldest_pending_hlc: printed.hlc });
+    expect(buf.status().by_status.cancelled).toBe(1);
+    expect(buf.queuedCount).toBe(1);
+    expect(buf.byStatus('cancelled', 10).map((r) => r.id)).toEqual([failed.id]);
+    expect(() => buf.markCancelled(printed.id, 'no')).toThrow(/printed; cannot become cancelled/);
+    expect(() => buf.markCancelled(failed.id, 'twice')).toThrow(/cancelled; cannot become cancelled/);
+    expect(() => buf.markPrinted(failed.id, {})).toThrow(BufferError);
+  });
+
   it('test_increment_retry: counts attempts and keeps the last error', () => {
     const r = buf.insert(req('k1'));
     expect(buf.incrementRetry(r.id, 'broker down')).toBe(1);

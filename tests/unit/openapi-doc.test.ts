@@ -13,7 +13,7 @@ describe('docs/openapi/box-lan-api.yaml stays true to the code', () => {
   it('is OpenAPI 3.1 and lists every route the box serves', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
-      '/health', '/metrics', '/pos/widget', '/pos/widget.js', '/pos/widget/status.json', '/v1/kkt/buffer/status', '/v1/kkt/print/test', '/v1/kkt/receipt', '/v1/kkt/receipt/{id}',
+      '/health', '/metrics', '/pos/widget', '/pos/widget.js', '/pos/widget/status.json', '/v1/kkt/buffer/status', '/v1/kkt/print/test', '/v1/kkt/receipt', '/v1/kkt/receipt/{id}', '/v1/kkt/receipt/{id}/cancel', '/v1/kkt/receipts',
       '/v1/kkt/report/x', '/v1/kkt/shift/close', '/v1/kkt/shift/open', '/v1/kkt/sync', '/v1/kkt/uplink/status',
     ]);
   });

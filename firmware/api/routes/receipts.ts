@@ -1,12 +1,22 @@
-// POS receipt routes: thin HTTP mapping around accept-receipt.ts and the buffer.
+// POS receipt routes: thin HTTP mapping around accept-receipt.ts, cancel-receipt.ts and the buffer.
 import type Router from '@koa/router';
+import { z } from 'zod';
 import { Problem } from '../../../shared/http/problem.js';
+import { boundedText, zodFieldErrors } from '../../../shared/receipt.js';
+import { RECEIPT_STATUSES, type ReceiptStatus } from '../../buffer/statuses.js';
 import { acceptReceipt, type AcceptDeps } from '../accept-receipt.js';
+import { cancelReceipt, DEFAULT_CANCEL_REASON } from '../cancel-receipt.js';
 import { parseIdempotencyKey } from '../idempotency.js';
 import { receiptView } from '../receipt-view.js';
 import type { SalesGate } from '../sales-gate.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const cancelBody = z.strictObject({ reason: boundedText(200).optional() });
+const LIST_LIMIT = 500;
+
+function notFound(id: string): Problem {
+  return new Problem(404, 'receipt-not-found', 'Receipt not found', `no receipt with id ${id} on this box`);
+}
 
 export function receiptRoutes(router: Router, deps: AcceptDeps & { onOutcome?: (o: string) => void; gate?: SalesGate }): void {
   router.post('/v1/kkt/receipt', async (ctx) => {
@@ -42,7 +52,42 @@ export function receiptRoutes(router: Router, deps: AcceptDeps & { onOutcome?: (
   router.get('/v1/kkt/receipt/:id', (ctx) => {
     const id = ctx.params.id ?? '';
     const r = UUID_RE.test(id) ? deps.buffer.get(id.toLowerCase()) : null;
-    if (!r) throw new Problem(404, 'receipt-not-found', 'Receipt not found', `no receipt with id ${id} on this box`);
+    if (!r) throw notFound(id);
     ctx.body = receiptView(r);
+  });
+
+  // The body is optional ({"reason": "..."}); an empty POST cancels with the default reason.
+  router.post('/v1/kkt/receipt/:id/cancel', async (ctx) => {
+    const id = ctx.params.id ?? '';
+    if (!UUID_RE.test(id)) throw notFound(id);
+    const hasBody = Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding') !== '';
+    if (hasBody && ctx.is('application/json') === false) {
+      throw new Problem(415, 'unsupported-media-type', 'Unsupported media type', 'send the optional {"reason": "..."} as Content-Type: application/json, or no body at all');
+    }
+    const raw: unknown = (ctx.request as { rawBody?: string }).rawBody ? ctx.request.body : {};
+    const parsed = cancelBody.safeParse(raw);
+    if (!parsed.success) {
+      const errors = zodFieldErrors(parsed.error);
+      throw new Problem(422, 'invalid-request', 'Invalid request', `${errors.length} field(s) are invalid: ${errors.map((e) => e.field).join(', ')}`, { errors });
+    }
+    const r = await cancelReceipt(deps, id.toLowerCase(), parsed.data.reason ?? DEFAULT_CANCEL_REASON);
+    ctx.body = receiptView(r);
+  });
+
+  // Receipts in one status, oldest first: how a back office finds the sales left print_failed.
+  router.get('/v1/kkt/receipts', (ctx) => {
+    const status = ctx.query.status;
+    const limitText = ctx.query.limit ?? '50';
+    const errors: { field: string; message: string }[] = [];
+    if (typeof status !== 'string' || !(RECEIPT_STATUSES as readonly string[]).includes(status)) {
+      errors.push({ field: 'status', message: `required, one of ${RECEIPT_STATUSES.join(', ')}` });
+    }
+    const limit = typeof limitText === 'string' && /^\d{1,4}$/.test(limitText) ? Number(limitText) : NaN;
+    if (!(limit >= 1 && limit <= LIST_LIMIT)) errors.push({ field: 'limit', message: `an integer from 1 to ${LIST_LIMIT} (default 50)` });
+    if (errors.length) {
+      throw new Problem(400, 'invalid-query', 'Invalid query', `${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, { errors });
+    }
+    const rows = deps.buffer.byStatus(status as ReceiptStatus, limit);
+    ctx.body = { status, count: rows.length, receipts: rows.map(receiptView) };
   });
 }

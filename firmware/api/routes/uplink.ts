@@ -49,6 +49,10 @@ export function refundSagaGuard(api: Router, buffer: ReceiptBuffer): void {
     if (body?.type === 'refund' && typeof body.original_receipt_id === 'string') {
       // Receipt ids are stored in lower case; an upper-case id must not slip past this check.
       const original = buffer.get(body.original_receipt_id.toLowerCase());
+      if (original?.status === 'cancelled') {
+        throw new Problem(409, 'refund-original-cancelled', 'Original receipt was cancelled',
+          `the original receipt ${original.id} was cancelled before it was fiscalised: there is no sale to refund`, { original_status: original.status });
+      }
       if (original && original.status !== 'synced') {
         throw new Problem(409, 'refund-original-not-synced', 'Original receipt not confirmed by the OFD yet',
           `the original receipt ${original.id} is ${original.status}: a refund is accepted once the OFD has confirmed the sale`,
