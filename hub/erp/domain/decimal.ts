@@ -43,3 +43,5 @@ export const formatDiopters = (v: number | null | undefined): string => (v === n
 /** Millimetres in tenths: "31,5" -> 315. */
 export const parseTenthsMm = (v: unknown): number | null => parseScaled(v, 1);
 export const formatTenthsMm = (v: number | null | undefined): string => (v === null || v === undefined ? '' : formatScaled(v, 1));
+/** Refractive index in thousandths, as catalogs print it: 1600 -> "1.60", 1670 -> "1.67", 1740 -> "1.74". */
+export const formatIndex = (v: number): string => formatScaled(v, 3).replace(/0$/, '');

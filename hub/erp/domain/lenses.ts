@@ -20,8 +20,8 @@ export const LEAD_TIME_DAYS: Record<LensType, number> = { single_vision: 3, bifo
 const LENS_FIELDS = ['name', 'lens_type', 'refractive_index', 'material', 'coatings', 'diameter_mm', 'sph_min', 'sph_max', 'cyl_min', 'add_min', 'add_max',
   'supplier', 'supplier_code', 'cost', 'price'] as const;
 export const INDEX: ScaledRule = { scale: 3, min: 1500, max: 1900, step: 1, unit: '', example: '1.60' };
-const DIAMETER: ScaledRule = { scale: 0, min: 40, max: 90, step: 1, unit: 'mm', example: '70' };
-const CYL_LIMIT: ScaledRule = { scale: 2, min: -1000, max: 0, step: 25, unit: 'D', signed: true, example: '-4.00' };
+export const DIAMETER: ScaledRule = { scale: 0, min: 40, max: 90, step: 1, unit: 'mm', example: '70' };
+export const CYL_LIMIT: ScaledRule = { scale: 2, min: -1000, max: 0, step: 25, unit: 'D', signed: true, example: '-4.00' };
 
 export interface Lens {
   id: number;

@@ -90,4 +90,7 @@ export const ru: Record<string, string> = {
   'err.lens_add': 'Линза «{lens}» требует аддидацию {add_min}…{add_max}; по рецепту {rx}', 'err.invalid': 'Неверное значение',
   'err.unknown_field': 'Неизвестное поле',
   'audit.act.create': 'создание', 'audit.act.update': 'изменение', 'audit.act.transition': 'смена статуса',
+  'audit.entity.patient': 'Пациент', 'audit.entity.prescription': 'Рецепт', 'audit.entity.lens': 'Линза',
+  'audit.entity.lab_order': 'Заказ в мастерскую', 'audit.entity.product': 'Товар', 'audit.entity.import_profile': 'Профиль импорта',
+  'audit.entity.import_job': 'Задание импорта', 'audit.entity.user': 'Пользователь', 'audit.reason': 'Причина', 'audit.role': 'Роль',
 };

@@ -1,5 +1,6 @@
 // Import wizard and job pages, fiscal reports, the fleet page slot and the audit trail.
 import type { Router } from '@koa/router';
+import { auditRow } from '../audit/display.js';
 import { idParam } from '../http/domain-problems.js';
 import { ValidationError } from '../domain/errors.js';
 import { pageQuery } from '../domain/paging.js';
@@ -89,6 +90,7 @@ export function adminPages(r: Router, s: ErpServices, views: Views, fleetProvide
   r.get('/audit', requirePage(views, 'audit:read'), (ctx) => {
     const q = pageQuery(ctx.query);
     const res = s.audit.list({ limit: q.per_page, offset: (q.page - 1) * q.per_page });
-    render(views, ctx, 'audit.njk', { page: { ...res, page: q.page, per_page: q.per_page, pages: Math.max(1, Math.ceil(res.total / q.per_page)) }, query: ctx.query, link: pageLink });
+    const items = res.items.map((e) => auditRow(e, views.t));
+    render(views, ctx, 'audit.njk', { page: { items, total: res.total, page: q.page, per_page: q.per_page, pages: Math.max(1, Math.ceil(res.total / q.per_page)) }, query: ctx.query, link: pageLink });
   });
 }

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Context, Next } from 'koa';
 import nunjucks from 'nunjucks';
 import { can, type Permission } from '../auth/roles.js';
-import { formatDiopters, formatScaled, formatTenthsMm } from '../domain/decimal.js';
+import { formatDiopters, formatIndex, formatTenthsMm } from '../domain/decimal.js';
 import type { ValidationError } from '../domain/errors.js';
 import { rawText, translator, type Translate } from '../i18n/index.js';
 import { formatRubles } from '../../../shared/money.js';
@@ -21,7 +21,7 @@ export function createViews(lang = 'ru'): { env: nunjucks.Environment; t: Transl
   env.addFilter('dpt', (v: number | null | undefined) => formatDiopters(v));
   env.addFilter('mm', (v: number | null | undefined) => formatTenthsMm(v));
   env.addFilter('rub', (v: number | null | undefined) => (v === null || v === undefined ? '' : formatRubles(v)));
-  env.addFilter('index', (v: number) => formatScaled(v, 3).replace(/0$/, ''));
+  env.addFilter('index', (v: number) => formatIndex(v));
   // Row errors of an import say their reason in the page's language; field names and the
   // separator are catalog words too.
   env.addGlobal('rowerr', (e: { code: string; params: Record<string, string>; reason: string }) => {
