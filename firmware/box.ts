@@ -22,7 +22,7 @@ import type { GpioInput } from './power/gpio-input.js';
 import { createPowerMonitor, powerOffCommand } from './power/power-setup.js';
 import { PowerSequence } from './power/power-sequence.js';
 import { FanoutStatusPublisher, LogStatusPublisher, type StatusPublisher } from './status-publisher.js';
-import { PrinterFiscaliser } from './printer/box-fiscaliser.js';
+import { hasOpenCheckpoint, PrinterFiscaliser } from './printer/box-fiscaliser.js';
 import { printerHealthCheck, printerKktOperations } from './printer/box-wiring.js';
 import { FnReportSweep } from './uplink/fn-report-sweep.js';
 import { registerPrinterMetrics } from './printer/metrics.js';
@@ -109,7 +109,7 @@ export class Box {
       this.kkt = { ...kkt, openShift: thenSweep(() => kkt.openShift()), closeShift: thenSweep(() => kkt.closeShift()) };
       this.health.register(printerHealthCheck(this.printer));
     }
-    this.fiscaliser = opts.fiscaliser ?? this.printerFiscaliser ?? new NoPrinterFiscaliser();
+    this.fiscaliser = opts.fiscaliser ?? this.printerFiscaliser ?? new NoPrinterFiscaliser((id) => hasOpenCheckpoint(this.buffer.db, id));
     this.metrics = createMetrics(this.buffer);
     if (this.printer && this.printerFiscaliser) this.printerFiscaliser.observe = registerPrinterMetrics(this.metrics.registry, this.printer);
     this.health.register({

@@ -39,7 +39,7 @@ export function createMetrics(buffer: ReceiptBuffer): BoxMetrics {
   });
   new Gauge({
     name: 'box_buffer_depth',
-    help: 'Receipts queued (not yet synced, not dead)',
+    help: 'Receipts queued (not yet synced, not dead, not cancelled)',
     registers: [registry],
     collect() {
       this.set(buffer.status().current_queued);

@@ -30,7 +30,7 @@ export interface AppDeps {
   defaultVat: VatCode;
   /** Closed on power loss and shutdown: new sales get 503. */
   gate?: SalesGate;
-  /** Called after every POST /v1/kkt/receipt (the buffer fill watch re-reads its state). */
+  /** Called after every POST /v1/kkt/receipt and every cancel (the buffer fill watch re-reads its state). */
   afterSale?: () => void;
   /** Shift and report commands; absent when no printer is configured (they answer 503). */
   kkt?: KktOperations;
@@ -55,6 +55,7 @@ export function createApp(deps: AppDeps): Koa {
       deps.metrics.receiptsAccepted.inc({ outcome: o });
       deps.afterSale?.();
     },
+    afterChange: () => deps.afterSale?.(),
   });
   bufferRoutes(api, deps.buffer);
   kktRoutes(api, deps.kkt);

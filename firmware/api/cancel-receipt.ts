@@ -30,7 +30,7 @@ export async function cancelReceipt(deps: CancelDeps, id: string, reason: string
     release = deps.inFlight.claim(first.idempotencyKey);
   } catch {
     throw new Problem(409, 'receipt-in-progress', 'Receipt is being processed',
-      `receipt ${id} is being printed right now; ask again when that request has answered`, {}, { 'Retry-After': '1' });
+      `another request for receipt ${id} (its sale being printed, or another cancel) is running; ask again when it has answered`, {}, { 'Retry-After': '1' });
   }
   try {
     const r = deps.buffer.get(id) ?? first;
@@ -42,7 +42,7 @@ export async function cancelReceipt(deps: CancelDeps, id: string, reason: string
     const verdict = deps.fiscaliser.settleBeforeCancel ? await deps.fiscaliser.settleBeforeCancel(r) : 'not_fiscalised';
     if (verdict === 'unknown') {
       throw new Problem(503, 'fiscal-state-unknown', 'Cannot tell yet whether the receipt was fiscalised',
-        `the last attempt to print receipt ${id} may have been closed by the fiscal drive, and the printer cannot be asked now; nothing was changed. Retry the cancel once the printer answers (GET /health shows it)`,
+        `the last attempt to print receipt ${id} may have been closed by the fiscal drive, and the printer cannot be asked now (not answering, or not configured); nothing was changed. Retry the cancel once the printer answers (GET /health shows it)`,
         { receipt_status: r.status, cashier_message: 'Проверьте принтер: нельзя отменить чек, пока не известно, пробит ли он.' }, { 'Retry-After': '30' });
     }
     if (verdict === 'fiscalised') throw fiscalisedProblem(deps.buffer.get(id) ?? r);
@@ -55,7 +55,10 @@ export async function cancelReceipt(deps: CancelDeps, id: string, reason: string
 }
 
 function fiscalisedProblem(r: StoredReceipt): Problem {
+  // Shift reports the FN made (type shift_open/shift_close) sit in the buffer too: no refund for those.
+  const action = r.type === 'sale' || r.type === 'refund'
+    ? `To take the sale back, post a refund with original_receipt_id ${r.id}` : 'A shift report stays as it is';
   return new Problem(409, 'receipt-fiscalised', 'Receipt is fiscalised',
-    `receipt ${r.id} is a fiscal document (status ${r.status}) and goes to the OFD; it cannot be cancelled. To take the sale back, post a refund with original_receipt_id ${r.id}`,
+    `receipt ${r.id} is a fiscal document (status ${r.status}) and goes to the OFD; it cannot be cancelled. ${action}`,
     { receipt_status: r.status, fiscal: r.fiscalData });
 }

@@ -182,7 +182,7 @@ export class ReceiptBuffer {
     return this.queued;
   }
 
-  /** Receipts not yet synced and not dead (cheap: kept in memory). */
+  /** Receipts not yet synced, not dead and not cancelled (cheap: kept in memory). */
   get queuedCount(): number {
     return this.queued;
   }

@@ -56,9 +56,20 @@ export interface Fiscaliser {
   readonly printedSurvivesPowerCut?: boolean;
 }
 
-/** The default while no printer is attached: keeps every receipt buffered. */
+/**
+ * The default while no printer is attached: keeps every receipt buffered. A box whose printer
+ * was switched off (sent for repair) may still hold a receipt whose close reached the FN with
+ * its answer lost: `hasOpenCheckpoint` says so, and such a receipt cannot be cancelled until
+ * a printer can be asked.
+ */
 export class NoPrinterFiscaliser implements Fiscaliser {
+  constructor(private readonly hasOpenCheckpoint: (receiptId: string) => boolean = () => false) {}
+
   async fiscalise(): Promise<FiscalResult> {
     return { status: 'buffered', reason: 'no fiscal printer attached' };
+  }
+
+  async settleBeforeCancel(receipt: StoredReceipt): Promise<FiscalVerdict> {
+    return this.hasOpenCheckpoint(receipt.id) ? 'unknown' : 'not_fiscalised';
   }
 }

@@ -5,7 +5,7 @@
 // only the document right after a checkpoint can belong to it. Open checkpoints are also
 // settled at start-up and whenever the printer reconnects, so a fiscalised receipt always
 // ends up "printed" (and uploaded) even if the POS never retries.
-import { migrate, type Db, type Migration } from '../../shared/db.js';
+import { migrate, stmt, type Db, type Migration } from '../../shared/db.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ReceiptBuffer, StoredReceipt } from '../buffer/receipt-buffer.js';
 import { acceptedBody } from '../api/receipt-view.js';
@@ -67,6 +67,17 @@ export class CheckpointStore {
   settle(receiptId: string): void {
     this.stmt.settle.run(receiptId);
   }
+}
+
+/**
+ * Whether `receiptId` has a checkpoint the FN was never asked about. Works without a printer
+ * configured: the table exists once a printer ever was, and a box without one must not cancel
+ * a receipt its printer may have fiscalised before it was switched off.
+ */
+export function hasOpenCheckpoint(db: Db, receiptId: string): boolean {
+  const table = stmt(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'print_checkpoints'").get();
+  if (!table) return false;
+  return stmt(db, 'SELECT 1 FROM print_checkpoints WHERE receipt_id = ? AND settled = 0').get(receiptId) !== undefined;
 }
 
 /** The seam's fiscal data: the documented keys plus everything the POS prints or shows. */
@@ -199,7 +210,11 @@ export class PrinterFiscaliser implements Fiscaliser {
    * (a POS retry with the same key prints them).
    */
   async reconcileOnStart(): Promise<{ printed: number; failed: number }> {
-    await this.settleOpen();
+    // A printer that is plugged in but does not answer must not keep the box down (no API, no
+    // uplink for the documents it holds): open checkpoints stay open, and are settled on the
+    // next reconnect, before the next receipt, or before a cancel, none of which can proceed
+    // without the FN's answer.
+    await this.settleOpen().catch((err: Error) => this.log.warn({ err: err.message }, 'open checkpoints not settled at start-up: the printer does not answer'));
     const rows = this.buffer.db.prepare(`SELECT id FROM receipts WHERE status = 'buffered' ORDER BY hlc`).all() as { id: string }[];
     for (const { id } of rows) this.buffer.markPrintFailed(id, 'not printed: the box restarted before the receipt was closed');
     const printed = (this.buffer.db.prepare(`SELECT COUNT(*) AS n FROM receipt_events WHERE event = 'printed'`).get() as { n: number }).n;

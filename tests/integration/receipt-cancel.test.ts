@@ -179,3 +179,47 @@ describe('GET /v1/kkt/receipts?status=', () => {
     expect((await tb.get('/v1/kkt/receipts?status=buffered', null)).status).toBe(401);
   });
 });
+
+describe('cancel when the fiscal drive cannot be asked', () => {
+  it('the printer switched off in the config after a lost close answer: 503, nothing changes, and the receipt still reaches the OFD later', async () => {
+    pb = await startPrinterBox();
+    await pb.emu.applyFault('drop-after', 'ff45');
+    const res = await pb.post(saleBody());
+    expect(res.status).toBe(504);
+    const id = (await res.json() as { receipt_id: string }).receipt_id;
+    await pb.box.stop();
+    // The printer goes for repair: the same data, no printer configured.
+    const noPrinter = await startTestBox({ dataDir: pb.dataDir });
+    try {
+      const r = await cancel(noPrinter, id);
+      expect(r.status).toBe(503);
+      expect((await r.json() as Problem).type).toMatch(/fiscal-state-unknown$/);
+      expect(noPrinter.box.buffer.get(id)?.status).toBe('print_failed');
+    } finally {
+      await noPrinter.box.stop();
+    }
+    // The printer is back: the box finds the FN made it; it is printed and uploadable.
+    await pb.emu.applyFault('silence', 'off');
+    pb = await pb.restart();
+    expect(pb.box.buffer.get(id)?.status).toBe('printed');
+    expect(pb.box.buffer.pending().map((r) => r.id)).toEqual([id]);
+  });
+
+  it('a box restarted while its printer is silent after a lost close answer still starts; the cancel waits for the FN', async () => {
+    pb = await startPrinterBox();
+    await pb.emu.applyFault('drop-after', 'ff45');
+    const res = await pb.post(saleBody());
+    expect(res.status).toBe(504);
+    const id = (await res.json() as { receipt_id: string }).receipt_id;
+    // Still silent: the start-up settle cannot ask the FN, and the box must come up anyway.
+    pb = await pb.restart();
+    expect((await pb.get('/v1/kkt/buffer/status')).status).toBe(200);
+    const early = await cancel(pb, id);
+    expect(early.status).toBe(503);
+    await pb.emu.applyFault('silence', 'off');
+    const late = await cancel(pb, id);
+    expect(late.status).toBe(409);
+    expect((await late.json() as Problem).type).toMatch(/receipt-fiscalised$/);
+    expect(pb.box.buffer.get(id)?.status).toBe('printed');
+  });
+});

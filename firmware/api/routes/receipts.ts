@@ -18,7 +18,7 @@ function notFound(id: string): Problem {
   return new Problem(404, 'receipt-not-found', 'Receipt not found', `no receipt with id ${id} on this box`);
 }
 
-export function receiptRoutes(router: Router, deps: AcceptDeps & { onOutcome?: (o: string) => void; gate?: SalesGate }): void {
+export function receiptRoutes(router: Router, deps: AcceptDeps & { onOutcome?: (o: string) => void; afterChange?: () => void; gate?: SalesGate }): void {
   router.post('/v1/kkt/receipt', async (ctx) => {
     const t0 = performance.now();
     let outcome;
@@ -70,7 +70,11 @@ export function receiptRoutes(router: Router, deps: AcceptDeps & { onOutcome?: (
       const errors = zodFieldErrors(parsed.error);
       throw new Problem(422, 'invalid-request', 'Invalid request', `${errors.length} field(s) are invalid: ${errors.map((e) => e.field).join(', ')}`, { errors });
     }
-    const r = await cancelReceipt(deps, id.toLowerCase(), parsed.data.reason ?? DEFAULT_CANCEL_REASON);
+    const run = () => cancelReceipt(deps, id.toLowerCase(), parsed.data.reason ?? DEFAULT_CANCEL_REASON);
+    // Through the sales gate: during a power-loss shutdown it may need the printer and the
+    // database, which are about to go.
+    const r = deps.gate ? await deps.gate.run(run) : await run();
+    deps.afterChange?.();
     ctx.body = receiptView(r);
   });
 
