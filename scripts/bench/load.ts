@@ -3,8 +3,10 @@
 //   wrk  (default) - the C HTTP benchmarking tool (Debian package `wrk`), ~0.02 ms of CPU per
 //                    request. Real POS terminals are other machines; on a 2-core test machine
 //                    the load generator's CPU is taken from the box, so it must be small.
-//   node           - node:http clients in a child process (accept-clients.ts), ~0.2 ms of CPU
-//                    per request: every figure before 2026-11-26 06:00 UTC was measured with it.
+//   node           - node:http clients in a child process (accept-clients.ts), ~0.1-0.2 ms of
+//                    CPU per request: every figure before 2026-11-26 05:20 UTC was measured with it.
+// Both warm up for about a second first, unmeasured: a box measured in its first second runs
+// code the JIT has not optimised yet, at about half its warm speed.
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -42,6 +44,8 @@ export interface LoadOptions {
   count: number;
   /** node: extra execArgv for the client process (a CPU profile). */
   execArgv?: string[];
+  /** Called when the warm-up is over and the measured phase starts (the box's CPU is read then). */
+  onMeasured?: () => void;
 }
 
 export function loadClient(env = process.env): LoadClient {
@@ -67,25 +71,29 @@ export function postSales(client: LoadClient, o: LoadOptions): Promise<LoadResul
 interface WrkRun { requests: number; duration_us: number; non2xx: number; socket_errors: number; p50_us: number; p95_us: number; p99_us: number; cpuMs: number }
 
 function wrk(o: LoadOptions, seconds: number): Promise<WrkRun> {
+  if (!Number.isInteger(seconds) || seconds < 1) throw new Error(`wrk runs whole seconds: BENCH_SECONDS must be an integer >= 1, not ${seconds}`);
   const script = join(import.meta.dirname, 'receipt-post.lua');
   const target = new URL('/v1/kkt/receipt', o.url).href;
-  // bash's `times` reports the CPU its child (wrk) used: the load generator's cost.
+  // bash's `times` reports the CPU its child (wrk) used: the load generator's cost. LC_ALL=C:
+  // in a locale with a decimal comma its "0m1,234s" would not parse.
   const cmd = 'wrk "$@"; rc=$?; times >&2; exit $rc';
   return new Promise((resolve, reject) => {
     const p = spawn('bash', ['-c', cmd, 'wrk', '-t1', `-c${o.concurrency}`, `-d${seconds}s`, '--timeout', '10s', '-s', script, target], {
-      env: { ...process.env, POS_TOKEN: o.token, RECEIPT_BODY: BENCH_SALE, KEY_PREFIX: randomUUID() },
+      env: { ...process.env, LC_ALL: 'C', POS_TOKEN: o.token, RECEIPT_BODY: BENCH_SALE, KEY_PREFIX: randomUUID() },
     });
     let out = '';
     let err = '';
     p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
     p.on('error', reject);
-    p.on('exit', (code) => {
+    // 'close', not 'exit': only then has all of its output been read.
+    p.on('close', (code) => {
       const last = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !last.startsWith('{')) return reject(new Error(`wrk failed (exit ${code}): ${err || out}`));
+      if (code !== 0 || !last.startsWith('{')) return reject(new Error(`wrk failed (exit ${code}): ${out.trim()}\n${err.trim()}`));
       // `times`: line 1 the shell's own user/sys, line 2 its children's, e.g. "0m1.234s 0m0.567s".
-      const child = err.trim().split('\n').pop() ?? '';
-      const cpuMs = [...child.matchAll(/(\d+)m([\d.]+)s/g)].reduce((s, m) => s + (Number(m[1]) * 60 + Number(m[2])) * 1000, 0);
+      const times = [...(err.trim().split('\n').pop() ?? '').matchAll(/(\d+)m([\d.]+)s/g)];
+      if (times.length !== 2) return reject(new Error(`cannot read wrk's CPU time from bash's times: ${err.trim()}`));
+      const cpuMs = times.reduce((s, m) => s + (Number(m[1]) * 60 + Number(m[2])) * 1000, 0);
       resolve({ ...(JSON.parse(last) as Omit<WrkRun, 'cpuMs'>), cpuMs });
     });
   });
@@ -94,10 +102,12 @@ function wrk(o: LoadOptions, seconds: number): Promise<WrkRun> {
 async function wrkLoad(o: LoadOptions): Promise<LoadResult> {
   // Warm-up (connections, JIT), not measured. Each run is its own wrk process, so its CPU is its own.
   const warm = await wrk(o, 1);
+  o.onMeasured?.();
   const run = await wrk(o, o.seconds);
   if (warm.non2xx + warm.socket_errors + run.non2xx + run.socket_errors > 0) {
-    throw new Error(`the box refused or dropped requests: ${warm.non2xx + run.non2xx} non-2xx answers, ${warm.socket_errors + run.socket_errors} socket errors`);
+    throw new Error(`the box refused or dropped requests: ${warm.non2xx + run.non2xx} answers >= 400, ${warm.socket_errors + run.socket_errors} socket errors`);
   }
+  if (run.requests === 0) throw new Error('wrk got no answer in the measured run');
   const seconds = run.duration_us / 1e6;
   return {
     client: 'wrk', requests: run.requests, warmup: warm.requests, seconds, perSecond: run.requests / seconds,
@@ -109,7 +119,10 @@ async function wrkLoad(o: LoadOptions): Promise<LoadResult> {
 async function nodeLoad(o: LoadOptions): Promise<LoadResult> {
   const child = fork(join(import.meta.dirname, 'accept-clients.ts'), [o.url, o.token, String(o.count), String(o.concurrency)], { execArgv: ['--import', 'tsx', ...(o.execArgv ?? [])] });
   const m = await new Promise<{ latencies: number[]; seconds: number; warmup: number; clientCpuMsPerRequest: number }>((res, rej) => {
-    child.once('message', (x) => res(x as { latencies: number[]; seconds: number; warmup: number; clientCpuMsPerRequest: number }));
+    child.on('message', (x) => {
+      if ((x as { phase?: string }).phase === 'measuring') o.onMeasured?.();
+      else res(x as { latencies: number[]; seconds: number; warmup: number; clientCpuMsPerRequest: number });
+    });
     child.once('exit', (code) => code !== 0 && rej(new Error(`client process exited ${code}`)));
   });
   const lat = m.latencies.sort((a, b) => a - b);
