@@ -34,6 +34,14 @@ async function failedSale(p: PrinterBox, key: string): Promise<string> {
   return (await res.json() as { receipt_id: string }).receipt_id;
 }
 
+/** The FN closes the receipt, its answer is lost and the line stays silent: 504, receipt print_failed. */
+async function lostCloseAnswer(p: PrinterBox): Promise<string> {
+  await p.emu.applyFault('drop-after', 'ff45');
+  const res = await p.post(saleBody());
+  expect(res.status).toBe(504);
+  return (await res.json() as { receipt_id: string }).receipt_id;
+}
+
 describe('cancelling a sale that was never fiscalised', () => {
   it('paper out, customer gone: cancel takes it out of the queue; the same key never prints it; cancel again is the same answer', async () => {
     pb = await startPrinterBox();
@@ -89,10 +97,7 @@ describe('cancelling a sale that was never fiscalised', () => {
 
   it('the close went through but its answer was lost: no cancel while the FN cannot be asked; then the FN says it is fiscal, and it goes to the OFD', async () => {
     pb = await startPrinterBox();
-    await pb.emu.applyFault('drop-after', 'ff45');
-    const res = await pb.post(saleBody());
-    expect(res.status).toBe(504);
-    const id = (await res.json() as { receipt_id: string }).receipt_id;
+    const id = await lostCloseAnswer(pb);
     expect(pb.box.buffer.get(id)?.status).toBe('print_failed');
 
     const early = await cancel(pb, id);
@@ -183,10 +188,7 @@ describe('GET /v1/kkt/receipts?status=', () => {
 describe('cancel when the fiscal drive cannot be asked', () => {
   it('the printer switched off in the config after a lost close answer: 503, nothing changes, and the receipt still reaches the OFD later', async () => {
     pb = await startPrinterBox();
-    await pb.emu.applyFault('drop-after', 'ff45');
-    const res = await pb.post(saleBody());
-    expect(res.status).toBe(504);
-    const id = (await res.json() as { receipt_id: string }).receipt_id;
+    const id = await lostCloseAnswer(pb);
     await pb.box.stop();
     // The printer goes for repair: the same data, no printer configured.
     const noPrinter = await startTestBox({ dataDir: pb.dataDir });
@@ -207,10 +209,7 @@ describe('cancel when the fiscal drive cannot be asked', () => {
 
   it('a box restarted while its printer is silent after a lost close answer still starts; the cancel waits for the FN', async () => {
     pb = await startPrinterBox();
-    await pb.emu.applyFault('drop-after', 'ff45');
-    const res = await pb.post(saleBody());
-    expect(res.status).toBe(504);
-    const id = (await res.json() as { receipt_id: string }).receipt_id;
+    const id = await lostCloseAnswer(pb);
     // Still silent: the start-up settle cannot ask the FN, and the box must come up anyway.
     pb = await pb.restart();
     expect((await pb.get('/v1/kkt/buffer/status')).status).toBe(200);

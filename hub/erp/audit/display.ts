@@ -29,15 +29,8 @@ export interface ShownChange {
   after: string;
 }
 
-export interface AuditRow {
-  id: number;
-  at: string;
-  username: string;
-  action: string;
-  entity: string;
-  entity_id: string;
-  changes: ShownChange[];
-}
+/** An audit entry as the page shows it: the same row, its changes formatted. */
+export type AuditRow = Omit<AuditEntry, 'changes'> & { changes: ShownChange[] };
 
 const NULL = '—';
 const whole = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
