@@ -58,6 +58,8 @@ export const hubConfigSchema = z.strictObject({
     adminUser: z.string().regex(/^[a-z0-9._-]{3,32}$/, 'must be 3-32 of a-z 0-9 . _ -'),
     adminPassword: z.string().min(8, 'must be at least 8 characters'),
     lang: z.string().min(2).max(8),
+    /** Time zone the pages show times in (stored times are UTC): the chain's head office. */
+    timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Moscow or Asia/Yekaterinburg'),
     /** Retry backoff of a fiscal document the ERP could not record. */
     retryInitialMs: int(1, 3_600_000),
     retryMaxMs: int(1, 86_400_000),
@@ -81,9 +83,18 @@ export const HUB_DEFAULTS = {
     backoffInitialMs: 1000, backoffMaxMs: 60_000, maxAttempts: 20, batchSize: 200,
   },
   fleet: { heartbeatPeriodMs: 30_000, missedToOffline: 3, heartbeatsToOnline: 2 },
-  erp: { enabled: true, demo: true, adminUser: 'admin', adminPassword: 'optics-demo-2026', lang: 'ru', retryInitialMs: 1000, retryMaxMs: 600_000 },
+  erp: { enabled: true, demo: true, adminUser: 'admin', adminPassword: 'optics-demo-2026', lang: 'ru', timeZone: 'Europe/Moscow', retryInitialMs: 1000, retryMaxMs: 600_000 },
   boxes: [],
 };
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export function loadHubConfig(env: NodeJS.ProcessEnv = process.env, overrides: Record<string, unknown> = {}): HubConfig {
   let raw: Record<string, unknown> = deepMerge(HUB_DEFAULTS, overrides);

@@ -64,7 +64,7 @@ export interface HubErpOptions {
 
 export function createHubErp(o: HubErpOptions): HubErp {
   const erp = createErpApp({
-    db: o.db, logger: o.logger, dataDir: o.dataDir, registry: o.registry, lang: o.cfg.lang,
+    db: o.db, logger: o.logger, dataDir: o.dataDir, registry: o.registry, lang: o.cfg.lang, timeZone: o.cfg.timeZone,
     fleetProvider: () => o.fleet.list().map(fleetBox),
   });
   const credentials = { username: o.cfg.adminUser, password: o.cfg.adminPassword };

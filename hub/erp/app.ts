@@ -31,6 +31,8 @@ export interface ErpAppOptions {
   dataDir: string;
   fleetProvider?: FleetProvider;
   lang?: string;
+  /** IANA zone the pages show times in (default Europe/Moscow); stored times stay UTC. */
+  timeZone?: string;
   now?: () => Date;
   maxUploadBytes?: number;
   /** Per-app Prometheus registry of the hub (ERP counters are added to it). */
@@ -123,7 +125,7 @@ export interface ErpApp {
 
 export function createErpApp(opts: ErpAppOptions): ErpApp {
   const services = createErpServices({ db: opts.db, logger: opts.logger, dataDir: opts.dataDir, now: opts.now, maxUploadBytes: opts.maxUploadBytes, registry: opts.registry });
-  const views = createViews(opts.lang ?? 'ru');
+  const views = createViews(opts.lang ?? 'ru', opts.timeZone);
   const log = opts.logger;
 
   const api = apiRouter(services);

@@ -13,7 +13,22 @@ import type { ErpState } from '../http/auth-middleware.js';
 
 const VIEWS = fileURLToPath(new URL('../views/', import.meta.url));
 
-export function createViews(lang = 'ru'): { env: nunjucks.Environment; t: Translate; raw: (key: string) => string } {
+/**
+ * "2026-11-26 08:51" in `timeZone` for an instant (ISO text with Z or an offset, as the ERP
+ * stores times); anything else (a date, a local date-time the fiscal drive wrote) as written,
+ * because shifting it would move a time that is already local.
+ */
+export function localDateTime(timeZone: string): (v: string | null | undefined) => string {
+  // sv-SE writes dates as YYYY-MM-DD and a 24-hour clock: the order the pages always used.
+  const fmt = new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  return (v) => {
+    if (!v) return '';
+    const instant = /T.*(Z|[+-]\d\d:?\d\d)$/.test(v) ? Date.parse(v) : NaN;
+    return Number.isNaN(instant) ? v.replace('T', ' ').slice(0, 16) : fmt.format(instant);
+  };
+}
+
+export function createViews(lang = 'ru', timeZone = 'Europe/Moscow'): { env: nunjucks.Environment; t: Translate; raw: (key: string) => string } {
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(VIEWS, { noCache: false }), { autoescape: true, throwOnUndefined: false });
   const t = translator(lang);
   env.addGlobal('t', t);
@@ -32,7 +47,7 @@ export function createViews(lang = 'ru'): { env: nunjucks.Environment; t: Transl
     const msg = t(key, params);
     return msg === key ? e.reason : msg;
   });
-  env.addFilter('dt', (v: string | null | undefined) => (v ? v.replace('T', ' ').slice(0, 16) : ''));
+  env.addFilter('dt', localDateTime(timeZone));
   return { env, t, raw: (key: string) => rawText(lang, key) };
 }
 
