@@ -2,7 +2,7 @@
 // and the normalised internal form (integer kopecks and thousandths) that the buffer stores,
 // the printer prints and the hub ingests.
 import { z } from 'zod';
-import { lineTotal, MAX_KOPECKS, quantityToMilli, rublesToKopecks, type Kopecks, type Milli } from './money.js';
+import { formatRubles, lineTotal, MAX_KOPECKS, quantityToMilli, rublesToKopecks, type Kopecks, type Milli } from './money.js';
 
 export const VAT_CODES = [
   'vat22', 'vat20', 'vat10', 'vat7', 'vat5', 'vat0', 'none', 'vat22_122', 'vat20_120', 'vat10_110',
@@ -45,7 +45,7 @@ const numberish = (what: string) => z.union([z.number(), z.string()], {
 const rubles = numberish('an amount in rubles').transform((v, ctx) => {
   const k = rublesToKopecks(v);
   if (k === null) {
-    ctx.addIssue({ code: 'custom', message: 'must be a non-negative amount in rubles with at most 2 decimals' });
+    ctx.addIssue({ code: 'custom', message: `must be a non-negative amount in rubles with at most 2 decimals, up to ${formatRubles(MAX_KOPECKS)}` });
     return z.NEVER;
   }
   return k;

@@ -60,5 +60,5 @@ function fiscalisedProblem(r: StoredReceipt): Problem {
     ? `To take the sale back, post a refund with original_receipt_id ${r.id}` : 'A shift report stays as it is';
   return new Problem(409, 'receipt-fiscalised', 'Receipt is fiscalised',
     `receipt ${r.id} is a fiscal document (status ${r.status}) and goes to the OFD; it cannot be cancelled. ${action}`,
-    { receipt_status: r.status, fiscal: r.fiscalData });
+    { receipt_id: r.id, receipt_status: r.status, fiscal: r.fiscalData });
 }

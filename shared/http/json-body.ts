@@ -71,14 +71,22 @@ function readProblem(err: unknown): Problem {
   }
   if (e.type === 'request.size.invalid') return bad('bad-content-length', 'Body length mismatch', 'the body is not as long as its Content-Length header says');
   if (e.type === 'request.aborted') return bad('request-aborted', 'Request aborted', 'the client closed the connection before the body was complete');
+  // co-body keeps the text it failed on: quote its start so the developer sees what was sent.
+  const text = typeof (err as { body?: unknown }).body === 'string' ? (err as { body: string }).body : '';
   if (e.message === 'invalid JSON, only supports object and array') {
-    return bad('invalid-json', 'Body is not a JSON object', 'the body must be a JSON object; a bare string, number, true, false or null is not a request');
+    const start = text.trimStart();
+    if (start === '' || /^["\d\-tfn]/.test(start)) {
+      return bad('invalid-json', 'Body is not a JSON object', 'the body must be a JSON object; a bare string, number, true, false or null is not a request');
+    }
+    return bad('invalid-json', 'Body is not JSON', `the body is not JSON (it starts with ${JSON.stringify(start.slice(0, 20))}); send a JSON object, or a form encoding with its own Content-Type`);
   }
   if (e.message?.includes('prototype property')) {
     return bad('invalid-json', 'Forbidden key in body', 'the body contains a "__proto__" or "constructor.prototype" key, which is never part of a request');
   }
   if (e.name === 'SyntaxError' || e.status === 400) {
-    return bad('invalid-json', 'Body is not valid JSON', `the body is not valid JSON: ${e.message ?? 'parse error'}`);
+    // JSON.parse names a position for a wrong character, not for a body cut short.
+    const cut = /end of (JSON )?input/i.test(e.message ?? '') ? ` (the body ends after ${text.length} characters, before the JSON is complete)` : '';
+    return bad('invalid-json', 'Body is not valid JSON', `the body is not valid JSON: ${e.message ?? 'parse error'}${cut}`);
   }
   if (e.status && e.status >= 400 && e.status < 500) return new Problem(e.status, 'bad-request', 'Bad request', e.message ?? 'the request body could not be read');
   throw err;

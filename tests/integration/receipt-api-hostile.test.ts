@@ -57,6 +57,11 @@ describe('hostile requests to the LAN API', () => {
     expect(r.status).toBe(422);
     const p = await r.json() as { errors: { field: string; message: string }[] };
     expect(p.errors).toContainEqual({ field: 'items[0]', message: expect.stringMatching(/above the largest amount/) });
+    // One amount past the largest a field can hold says what the largest is.
+    const big = await t.post(saleBody({ payments: [{ method: 'cash', amount: '99999999999.90' }] }));
+    expect(big.status).toBe(422);
+    expect((await big.json() as { errors: { field: string; message: string }[] }).errors)
+      .toContainEqual({ field: 'payments[0].amount', message: expect.stringMatching(/up to 9999999999\.99$/) });
     expectNothingStored();
   });
 
@@ -67,7 +72,9 @@ describe('hostile requests to the LAN API', () => {
       ['a charset other than UTF-8', { 'content-type': 'application/json; charset=windows-1251' }, sale, 415, /charset=windows-1251.*UTF-8/],
       ['a key given twice', {}, '{"pos_id":"POS-1","type":"sale","items":[{"name":"F","qty":1,"price":10,"price":20}],"payments":[{"method":"cash","amount":20}]}', 400, /"price" appears twice/],
       ['deep nesting', {}, `{"pos_id":"P","x":${'['.repeat(5000)}${']'.repeat(5000)}}`, 400, /5001 levels deep; at most 32/],
-      ['not JSON', {}, '{"pos_id":', 400, /not valid JSON/],
+      ['JSON cut short', {}, '{"pos_id":', 400, /not valid JSON.*ends after 10 characters/],
+      ['a wrong character', {}, '{"pos_id":x}', 400, /not valid JSON: Unexpected token 'x'/],
+      ['a form body sent as JSON', {}, 'pos_id=POS-1&type=sale', 400, /not JSON \(it starts with "pos_id=POS-1&type=sa"\)/],
       ['a bare string', {}, '"hi"', 400, /must be a JSON object/],
       ['a __proto__ key', {}, '{"__proto__":{"x":1}}', 400, /__proto__/],
       ['gzip that is not gzip', { 'content-encoding': 'gzip' }, sale, 400, /not valid gzip/],

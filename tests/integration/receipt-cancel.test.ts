@@ -91,6 +91,7 @@ describe('cancelling a sale that was never fiscalised', () => {
     expect(p.type).toMatch(/receipt-fiscalised$/);
     expect(p.detail).toMatch(/refund with original_receipt_id/);
     expect(p.fiscal.fiscal_document_number).toBe(pb.emu.fn.state.lastFd);
+    expect(p.receipt_id).toBe(id);
     expect(pb.box.buffer.get(id)?.status).toBe('printed');
     expect(pb.box.buffer.pending().map((r) => r.id)).toEqual([id]);
   });
@@ -172,8 +173,9 @@ describe('GET /v1/kkt/receipts?status=', () => {
     await cancel(tb, ids[1]!);
     const buffered = await (await tb.get('/v1/kkt/receipts?status=buffered')).json() as { count: number; receipts: { receipt_id: string }[] };
     expect(buffered.receipts.map((r) => r.receipt_id)).toEqual([ids[0], ids[2]]);
-    const one = await (await tb.get('/v1/kkt/receipts?status=buffered&limit=1')).json() as { receipts: { receipt_id: string }[] };
+    const one = await (await tb.get('/v1/kkt/receipts?status=buffered&limit=1')).json() as { count: number; total: number; receipts: { receipt_id: string }[] };
     expect(one.receipts.map((r) => r.receipt_id)).toEqual([ids[0]]);
+    expect(one).toMatchObject({ count: 1, total: 2 });
     const cancelled = await (await tb.get('/v1/kkt/receipts?status=cancelled')).json() as { receipts: { receipt_id: string; status: string }[] };
     expect(cancelled.receipts).toEqual([expect.objectContaining({ receipt_id: ids[1], status: 'cancelled' })]);
     for (const q of ['', '?status=lost', '?status=buffered&limit=0', '?status=buffered&limit=501', '?status=buffered&limit=abc']) {
