@@ -34,6 +34,14 @@ export interface CrashOptions {
   ofdDelayMs?: number;
   /** How long the backlog may take to reach the OFD after the last cycle. */
   drainTimeoutMs?: number;
+  /** Chance (0..1) that a POS abandons and cancels a sale the printer could not finish. */
+  cancelShare?: number;
+  /**
+   * Every k-th cycle the printer fails for that cycle (0: never), alternately: a receipt
+   * closed by the FN whose answer is lost, the line silent after it (504, fiscalised); or
+   * out of paper (503, not fiscalised). Cleared while the box is down, before its restart.
+   */
+  printerFaultEvery?: number;
   progress?: (cycle: number, acknowledged: number) => void;
 }
 
@@ -43,6 +51,8 @@ export interface CrashResult extends Verdict {
   reconciled: number;
   stack: string;
   hub_kills: number;
+  /** Cycles with a printer fault (see CrashOptions.printerFaultEvery). */
+  printer_faults: number;
   /** Hub kills with documents stored at the hub but not yet confirmed by the OFD. */
   hub_kills_mid_forwarding: number;
   /** Box kills with fiscalised receipts not yet synced (mid-drain) / sales not yet printed (mid-print). */
@@ -53,6 +63,8 @@ export interface CrashResult extends Verdict {
   hub_stored: number | null;
   hub_dlq: number | null;
   drain_ms: number | null;
+  /** Cancels the POS clients sent (a confirmed one ends its sale; see Verdict.cancelled). */
+  cancel_attempts: number;
   attempts: number;
   retries: number;
   unexpected: number;
@@ -126,7 +138,7 @@ export async function runCrashCycles(o: CrashOptions): Promise<CrashResult> {
   };
 
   let box = await startBox();
-  const clients = startPosClients(o.clients, TOKEN, endpoint);
+  const clients = startPosClients(o.clients, TOKEN, endpoint, o.cancelShare ?? 0);
   let hubKills = 0;
   let hubKillsMidForwarding = 0;
   let midDrain = 0;
@@ -142,7 +154,15 @@ export async function runCrashCycles(o: CrashOptions): Promise<CrashResult> {
     return false;
   };
   const boxAckedByHub = () => (boxStatusCounts(dataDir).get('delivered') ?? 0) > 0;
+  let printerFaults = 0;
   for (let c = 1; c <= o.cycles; c++) {
+    const faultEvery = o.printerFaultEvery ?? 0;
+    const printerFault = emu !== null && faultEvery > 0 && c % faultEvery === 0;
+    if (printerFault) {
+      printerFaults += 1;
+      if (printerFaults % 2 === 1) await emu!.applyFault('drop-after', 'ff45');
+      else await emu!.applyFault('paper-out');
+    }
     const killHub = hub !== null && (o.hubKillEvery ?? 0) > 0 && c % o.hubKillEvery! === 0;
     if (killHub) {
       // The hub dies mid-forwarding (documents stored, the OFD not answered yet); the box goes
@@ -164,6 +184,11 @@ export async function runCrashCycles(o: CrashOptions): Promise<CrashResult> {
     }
     setUp(null);
     await box.kill();
+    if (printerFault) {
+      await emu!.applyFault('drop-after', 'off');
+      await emu!.applyFault('silence', 'off');
+      await emu!.applyFault('paper-in');
+    }
     if (hub) {
       const s = boxStatusCounts(dataDir);
       if ((s.get('printed') ?? 0) + (s.get('delivered') ?? 0) > 0) midDrain += 1;
@@ -210,6 +235,7 @@ export async function runCrashCycles(o: CrashOptions): Promise<CrashResult> {
     stack: hub ? 'box (uplink) + Shtrih-M emulator on a PTY + hub with embedded broker (child process) + test OFD'
       : emu ? 'box + Shtrih-M emulator on a PTY (no hub)' : 'box alone (no printer)',
     hub_kills: hubKills,
+    printer_faults: printerFaults,
     hub_kills_mid_forwarding: hubKillsMidForwarding,
     box_kills_mid_drain: hub ? midDrain : null,
     box_kills_mid_print: hub ? midPrint : null,
@@ -217,6 +243,7 @@ export async function runCrashCycles(o: CrashOptions): Promise<CrashResult> {
     hub_stored: hubCheck?.stored ?? null,
     hub_dlq: hubCheck ? hubCheck.dlq + hubCheck.dead : null,
     drain_ms: drainMs,
+    cancel_attempts: clients.acks.cancelAttempts,
     attempts: clients.acks.attempts,
     retries: clients.acks.retries,
     unexpected: clients.acks.unexpected.length,

@@ -54,6 +54,11 @@ export interface Verdict {
   ofd_missing: number | null;
   /** Documents the OFD accepted that the box does not know as fiscalised (must be 0). */
   ofd_unknown: number | null;
+  /** Sales the POS abandoned and the box confirmed cancelled. */
+  cancelled: number;
+  /** Of those: not `cancelled` in the box at the end, or also acknowledged (must be 0). A
+   * cancelled receipt the FN fiscalised shows as `fiscal_unknown` and `fn_unconfirmed`. */
+  cancelled_inconsistent: number;
 }
 
 export function verify(rows: BoxRow[], acks: Acks, emu: ShtrihEmulator | null, ofd: OfdStats | null): Verdict {
@@ -61,7 +66,9 @@ export function verify(rows: BoxRow[], acks: Acks, emu: ShtrihEmulator | null, o
   const v: Verdict = {
     lost: 0, duplicated: 0, fiscal_unknown: null, fiscal_documents: null, acknowledged_not_printed: null,
     acknowledged_not_synced: null, ofd_accepted: null, ofd_reports: null, fn_unconfirmed: null, ofd_duplicates: null, ofd_missing: null, ofd_unknown: null,
+    cancelled: acks.cancelled.size, cancelled_inconsistent: 0,
   };
+  for (const [key, id] of acks.cancelled) if (statusById.get(id) !== 'cancelled' || acks.byKey.has(key)) v.cancelled_inconsistent += 1;
   const known = new Map<number, number>();
   for (const r of rows) {
     const fd = fdOf(r);
