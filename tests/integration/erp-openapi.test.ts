@@ -59,9 +59,9 @@ describe('OpenAPI request bodies say what the validators require', () => {
   const schema = (name: string): Schema => doc.components.schemas[name];
   const required = (s: Schema) => [...(s.required as string[])].sort();
 
-  it('POST /products, patients, lenses, prescriptions and import profiles: required = what an empty body is refused for', () => {
+  it('products, patients, lenses, prescriptions and import profiles: required = what an empty body is refused for', () => {
     const today = '2026-11-25';
-    expect(required(body('/products', 'post'))).toEqual(requiredBy(validateProduct));
+    expect(required(schema('ProductInput'))).toEqual(requiredBy(validateProduct));
     expect(required(schema('PatientInput'))).toEqual(requiredBy((i) => validatePatient(i, today)));
     expect(required(schema('LensInput'))).toEqual(requiredBy(validateLens));
     expect(required(schema('PrescriptionInput'))).toEqual(requiredBy((i) => validatePrescription(i, { today })));
@@ -69,10 +69,18 @@ describe('OpenAPI request bodies say what the validators require', () => {
   });
 
   it('bodies that refuse unknown fields say additionalProperties: false', () => {
-    const refusing = { 'POST /products': body('/products', 'post'), 'POST /lab-orders/{id}/transitions': body('/lab-orders/{id}/transitions', 'post'),
+    const refusing = { ProductInput: schema('ProductInput'), 'POST /lab-orders/{id}/transitions': body('/lab-orders/{id}/transitions', 'post'),
       'POST /import/jobs': body('/import/jobs', 'post'), 'POST /users': body('/users', 'post'), PatientInput: schema('PatientInput'),
       PrescriptionInput: schema('PrescriptionInput'), LensInput: schema('LensInput'), LabOrderInput: schema('LabOrderInput'), ImportProfileInput: schema('ImportProfileInput') };
     for (const [name, s] of Object.entries(refusing)) expect(`${name} ${s.additionalProperties}`).toBe(`${name} false`);
+  });
+
+  it('a catalog update takes the same body as its create (one validator behind both)', () => {
+    for (const [path, item] of [['/lenses', '/lenses/{id}'], ['/products', '/products/{id}']] as const) {
+      const created = body(path, 'post').$ref as string;
+      expect(created).toMatch(/^#\/components\/schemas\/\w+Input$/);
+      expect(`PUT ${item} ${body(item, 'put').$ref}`).toBe(`PUT ${item} ${created}`);
+    }
   });
 
   it('lists every import row error code', () => {

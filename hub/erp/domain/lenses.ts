@@ -1,9 +1,12 @@
 // The lens catalog (seed W6.2): type, refractive index 1.50-1.90, material, coatings, diameter,
 // the power range the product is made in, supplier, cost and price; plus the lead time per
-// lens type that sets a lab order's due date.
+// lens type that sets a lab order's due date. A lens is created and corrected (update) through
+// the one validator; a lab order keeps the total it was priced at, so a later price change
+// never reaches an existing order (lab-orders.ts stores `total` at creation).
 import type { Db } from '../../../shared/db.js';
 import { diff, type Actor, type AuditLog } from '../audit/audit.js';
-import { formatScaled, isBlank } from './decimal.js';
+import { formatRubles } from '../../../shared/money.js';
+import { formatIndex, formatScaled, isBlank } from './decimal.js';
 import { FieldErrors, NotFoundError } from './errors.js';
 import { readEnum, readMoney, readScaled, readText, type ScaledRule } from './fields.js';
 import { ADD, SPH } from './prescription-rules.js';
@@ -72,11 +75,28 @@ export function validateLens(input: Record<string, unknown>): LensFields {
   const cost = readMoney(errs, 'cost', input.cost);
   const price = readMoney(errs, 'price', input.price);
   errs.throwIfAny();
+  // Kept in the catalog's order, so the same set given in another order is no change.
+  coatings.sort((a, b) => COATINGS.indexOf(a) - COATINGS.indexOf(b));
   return {
     name: name as string, lens_type: lens_type as LensType, refractive_index: refractive_index as number,
     material: material as string, coatings, diameter_mm: diameter_mm as number, sph_min: sph_min as number,
     sph_max: sph_max as number, cyl_min, add_min: multifocal ? add_min : null, add_max: multifocal ? add_max : null,
     supplier: supplier as string, supplier_code, cost: cost as number, price: price as number,
+  };
+}
+
+const scaledText = (v: number | null, rule: ScaledRule): string => (v === null ? '' : formatScaled(v, rule.scale, rule.signed));
+
+/**
+ * A stored lens as the form a person fills in (decimal text, rubles): the inverse of
+ * validateLens, so the edit page opens prefilled and saving it unchanged changes nothing.
+ */
+export function lensFormValues(l: Lens): Record<string, string | Coating[]> {
+  return {
+    name: l.name, lens_type: l.lens_type, refractive_index: formatIndex(l.refractive_index), material: l.material, coatings: l.coatings,
+    diameter_mm: scaledText(l.diameter_mm, DIAMETER), sph_min: scaledText(l.sph_min, SPH), sph_max: scaledText(l.sph_max, SPH),
+    cyl_min: scaledText(l.cyl_min, CYL_LIMIT), add_min: scaledText(l.add_min, ADD), add_max: scaledText(l.add_max, ADD),
+    supplier: l.supplier, supplier_code: l.supplier_code ?? '', cost: formatRubles(l.cost), price: formatRubles(l.price),
   };
 }
 
@@ -118,6 +138,27 @@ export class Lenses {
       const newId = Number(r.lastInsertRowid);
       this.audit.record(actor, 'create', 'lens', newId, diff(null, f));
       return newId;
+    })();
+    return this.get(id);
+  }
+
+  /**
+   * Replaces the editable fields (validated exactly as on create; an omitted optional field
+   * takes its create default). Audited as `update` with only the changed fields; nothing is
+   * written when nothing changed. Lab orders are not touched: each keeps the total it was
+   * created with (docs/erp.md, "Lens catalog, goods").
+   */
+  update(id: number, input: Record<string, unknown>, actor: Actor): Lens {
+    const before = this.get(id);
+    const f = validateLens(input);
+    this.db.transaction(() => {
+      const changes = diff(before as unknown as Record<string, unknown>, f);
+      if (!Object.keys(changes).length) return;
+      this.db.prepare(`UPDATE erp_lenses SET name=@name, lens_type=@lens_type, refractive_index=@refractive_index, material=@material, coatings=@coatings,
+        diameter_mm=@diameter_mm, sph_min=@sph_min, sph_max=@sph_max, cyl_min=@cyl_min, add_min=@add_min, add_max=@add_max, supplier=@supplier,
+        supplier_code=@supplier_code, cost=@cost, price=@price, updated_at=@at WHERE id=@id`)
+        .run({ ...f, coatings: f.coatings.join(','), at: this.now().toISOString(), id });
+      this.audit.record(actor, 'update', 'lens', id, changes);
     })();
     return this.get(id);
   }

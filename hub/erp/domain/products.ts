@@ -1,7 +1,10 @@
-// Frames and other goods (SKU, barcode, supplier, cost, price). Supplier price-list imports
-// upsert into this table (see import/upsert.ts).
+// Frames and other goods (SKU, barcode, supplier, cost, price). Managers create and correct
+// them through one validator; supplier price-list imports upsert into this table (see
+// import/upsert.ts). The SKU is the one unique key (erp_products_sku); barcode and supplier
+// code are lookup keys that the schema lets repeat.
 import type { Db } from '../../../shared/db.js';
 import { diff, type Actor, type AuditLog } from '../audit/audit.js';
+import { formatRubles } from '../../../shared/money.js';
 import { FieldErrors, NotFoundError } from './errors.js';
 import { readEnum, readMoney, readText } from './fields.js';
 import { likePattern, toPage, type Page, type PageQuery } from './paging.js';
@@ -41,23 +44,54 @@ export function validateProduct(input: Record<string, unknown>): Omit<Product, '
   return { kind: kind as ProductKind, sku: sku as string, barcode, name: name as string, brand, supplier: supplier as string, supplier_code, cost: cost as number, price: price as number };
 }
 
+/** A stored product as the form a person fills in (rubles as text): the inverse of validateProduct. */
+export function productFormValues(p: Product): Record<string, string> {
+  return {
+    kind: p.kind, sku: p.sku, barcode: p.barcode ?? '', name: p.name, brand: p.brand ?? '', supplier: p.supplier,
+    supplier_code: p.supplier_code ?? '', cost: formatRubles(p.cost), price: formatRubles(p.price),
+  };
+}
+
 export class Products {
   constructor(private readonly db: Db, private readonly audit?: AuditLog, private readonly now: () => Date = () => new Date()) {}
 
+  /** The SKU is unique (erp_products_sku): a taken one is a field error, never a constraint failure. */
+  private refuseTakenSku(sku: string, exceptId: number | null): void {
+    if (!this.db.prepare('SELECT 1 FROM erp_products WHERE sku = ? AND id IS NOT ?').get(sku, exceptId)) return;
+    const e = new FieldErrors();
+    e.add('sku', 'unique', { other: 'another product' });
+    e.throwIfAny();
+  }
+
   create(input: Record<string, unknown>, actor: Actor): Product {
     const f = validateProduct(input);
-    if (this.db.prepare('SELECT 1 FROM erp_products WHERE sku = ?').get(f.sku)) {
-      const e = new FieldErrors();
-      e.add('sku', 'unique', { other: 'another product' });
-      e.throwIfAny();
-    }
     const at = this.now().toISOString();
     const id = this.db.transaction(() => {
+      this.refuseTakenSku(f.sku, null);
       const r = this.db.prepare(`INSERT INTO erp_products (kind, sku, barcode, name, brand, supplier, supplier_code, cost, price, created_at, updated_at)
         VALUES (@kind, @sku, @barcode, @name, @brand, @supplier, @supplier_code, @cost, @price, @at, @at)`).run({ ...f, at });
       const newId = Number(r.lastInsertRowid);
       this.audit?.record(actor, 'create', 'product', newId, diff(null, f));
       return newId;
+    })();
+    return this.get(id);
+  }
+
+  /**
+   * Replaces the editable fields, validated exactly as on create; a SKU another product has is
+   * the same `unique` field error. Audited as `update` with only the changed fields; nothing is
+   * written when nothing changed. A lab order keeps the total it was created with.
+   */
+  update(id: number, input: Record<string, unknown>, actor: Actor): Product {
+    const before = this.get(id);
+    const f = validateProduct(input);
+    this.db.transaction(() => {
+      this.refuseTakenSku(f.sku, id);
+      const changes = diff(before as unknown as Record<string, unknown>, f);
+      if (!Object.keys(changes).length) return;
+      this.db.prepare(`UPDATE erp_products SET kind=@kind, sku=@sku, barcode=@barcode, name=@name, brand=@brand, supplier=@supplier,
+        supplier_code=@supplier_code, cost=@cost, price=@price, updated_at=@at WHERE id=@id`).run({ ...f, at: this.now().toISOString(), id });
+      this.audit?.record(actor, 'update', 'product', id, changes);
     })();
     return this.get(id);
   }

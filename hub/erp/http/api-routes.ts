@@ -63,6 +63,7 @@ export function apiRouter(s: ErpServices): Router {
     ctx.body = s.lenses.create(body(ctx), actorOf(ctx));
   });
   r.get('/lenses/:id', requireApi('catalog:read'), (ctx) => { ctx.body = s.lenses.get(idParam(ctx)); });
+  r.put('/lenses/:id', requireApi('catalog:write'), (ctx) => { ctx.body = s.lenses.update(idParam(ctx), body(ctx), actorOf(ctx)); });
   r.get('/products', requireApi('catalog:read'), (ctx) => {
     ctx.body = s.products.list({ q: str(ctx.query.q), kind: str(ctx.query.kind), supplier: str(ctx.query.supplier) }, pageQuery(ctx.query));
   });
@@ -71,6 +72,7 @@ export function apiRouter(s: ErpServices): Router {
     ctx.body = s.products.create(body(ctx), actorOf(ctx));
   });
   r.get('/products/:id', requireApi('catalog:read'), (ctx) => { ctx.body = s.products.get(idParam(ctx)); });
+  r.put('/products/:id', requireApi('catalog:write'), (ctx) => { ctx.body = s.products.update(idParam(ctx), body(ctx), actorOf(ctx)); });
 
   r.get('/lab-orders', requireApi('patients:read'), (ctx) => {
     const pid = Number(ctx.query.patient_id);
