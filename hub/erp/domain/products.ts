@@ -28,16 +28,24 @@ export interface Product {
 
 const PRODUCT_FIELDS = ['kind', 'sku', 'barcode', 'name', 'brand', 'supplier', 'supplier_code', 'cost', 'price'] as const;
 
+/**
+ * Longest text per field, for the product form and API and for price-list imports alike: a
+ * product an import created must be one the edit page can save. The SKU has room for the one
+ * an import makes up when the file has none (`supplier/code`, `supplier/barcode` or
+ * `supplier/name`: 120 + 1 + 160).
+ */
+export const PRODUCT_TEXT_MAX = { sku: 300, name: 160, brand: 80, supplier: 120, supplier_code: 60 } as const;
+
 export function validateProduct(input: Record<string, unknown>): Omit<Product, 'id' | 'updated_at'> {
   const errs = new FieldErrors().onlyKnown(input, PRODUCT_FIELDS);
   const kind = readEnum(errs, 'kind', input.kind, PRODUCT_KINDS, true);
-  const sku = readText(errs, 'sku', input.sku, 60, true);
+  const sku = readText(errs, 'sku', input.sku, PRODUCT_TEXT_MAX.sku, true);
   const barcode = readText(errs, 'barcode', input.barcode, 14);
   if (barcode !== null && !/^\d{8,14}$/.test(barcode)) errs.add('barcode', 'pattern', { example: '4600000000015' });
-  const name = readText(errs, 'name', input.name, 160, true);
-  const brand = readText(errs, 'brand', input.brand, 80);
-  const supplier = readText(errs, 'supplier', input.supplier, 120, true);
-  const supplier_code = readText(errs, 'supplier_code', input.supplier_code, 60);
+  const name = readText(errs, 'name', input.name, PRODUCT_TEXT_MAX.name, true);
+  const brand = readText(errs, 'brand', input.brand, PRODUCT_TEXT_MAX.brand);
+  const supplier = readText(errs, 'supplier', input.supplier, PRODUCT_TEXT_MAX.supplier, true);
+  const supplier_code = readText(errs, 'supplier_code', input.supplier_code, PRODUCT_TEXT_MAX.supplier_code);
   const cost = readMoney(errs, 'cost', input.cost);
   const price = readMoney(errs, 'price', input.price);
   errs.throwIfAny();

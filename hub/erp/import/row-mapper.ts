@@ -3,7 +3,7 @@
 import { rublesToKopecks } from '../../../shared/money.js';
 import { renderTemplate } from '../domain/errors.js';
 import { textProblem } from '../domain/fields.js';
-import { PRODUCT_KINDS, type ProductKind } from '../domain/products.js';
+import { PRODUCT_KINDS, PRODUCT_TEXT_MAX, type ProductKind } from '../domain/products.js';
 import type { ImportProfile, TargetField } from './profiles.js';
 import type { Cell } from './row-reader.js';
 
@@ -95,7 +95,11 @@ export function mapRow(cells: Record<string, Cell>, profile: ImportProfile): Map
   if (errors.length) return { ok: false, errors };
   const name = get('name');
   if (!name) errors.push(rowError(col('name') as string, 'empty', { field: 'name' }));
-  else if (name.length > 160) errors.push(rowError(col('name') as string, 'too_long', { field: 'name', max: '160' }));
+  // The product form's limits: a row the edit page could not save is refused here instead.
+  for (const f of ['name', 'sku', 'brand', 'supplier_code'] as const) {
+    const v = get(f);
+    if (v !== null && v.length > PRODUCT_TEXT_MAX[f]) errors.push(rowError(col(f) as string, 'too_long', { field: f, max: String(PRODUCT_TEXT_MAX[f]) }));
+  }
   const barcode = get('barcode');
   if (barcode !== null && !/^\d{8,14}$/.test(barcode)) errors.push(rowError(col('barcode') as string, 'barcode', { value: barcode }));
   const key = get(profile.match_key);

@@ -12,6 +12,7 @@ import { writeFramesCsv, writeLensesXlsx } from '../../../hub/erp/samples/price-
 import { silentLogger } from '../../../shared/logger.js';
 import { createErpServices } from '../../../hub/erp/services.js';
 import { CSV_PROFILE, erpFixture, OPTICIAN, type ErpFixture } from '../../support/erp.js';
+import { productFormValues } from '../../../hub/erp/domain/products.js';
 
 const XLSX_PROFILE = {
   name: 'LensVision', supplier: 'LensVision', format: 'xlsx', match_key: 'barcode', default_kind: 'lens',
@@ -79,6 +80,29 @@ describe('supplier price-list import (W7.2)', () => {
     expect(errs.map((e) => [e.row_number, e.column_name])).toEqual([[3, 'Штрихкод'], [4, 'Наименование'], [5, 'Вид'], [6, 'Артикул'], [7, 'Цена']]);
     expect(errs[4]?.reason).toContain('12.345');
     expect(f.s.products.list({ q: 'A-1' }, { page: 1, per_page: 5 }).items[0]?.price).toBe(125050);
+  });
+
+  it('refuses a row the product form could not save, and makes up a SKU the form can', async () => {
+    const longName = `Оправа ${'Я'.repeat(150)}`;
+    const lines = [
+      'Артикул;Штрихкод;Наименование;Бренд;Вид;Закупка;Цена',
+      `${'C'.repeat(61)};;Оправа длинный код;X;оправа;100;200`,
+      `;;${longName};X;оправа;100;200`,
+    ];
+    const file = join(f.dir, 'long.csv');
+    writeFileSync(file, iconv.encode(lines.join('\r\n'), 'win1251'));
+    // Matched by name, so the second row (no code, no barcode) is importable.
+    const byName = f.s.profiles.create({ ...CSV_PROFILE, name: 'ОптМаркет по имени', match_key: 'name' }, OPTICIAN);
+    const job = await importFile(f, file, byName.id, 'long.csv');
+    expect(job).toMatchObject({ state: 'done', created: 1, failed: 1 });
+    const errs = f.s.imports.errors(job.id, { page: 1, per_page: 50 }).items;
+    expect(errs.map((e) => [e.row_number, e.column_name])).toEqual([[2, 'Артикул']]);
+    expect(errs[0]?.reason).toMatch(/supplier_code is longer than 60/);
+    // The made-up SKU (supplier/name, 167 characters) passes the product form's own validator.
+    const made = f.s.products.list({ q: 'Оправа Я' }, { page: 1, per_page: 5 }).items[0]!;
+    expect(made.sku.length).toBeGreaterThan(60);
+    const saved = f.s.products.update(made.id, productFormValues(made), OPTICIAN);
+    expect(saved.sku).toBe(made.sku);
   });
 
   it('streams XLSX through the exceljs WorkbookReader, matching by barcode', async () => {
