@@ -309,9 +309,10 @@ export class ReceiptBuffer {
     return this.transition(id, 'cancelled', { cancelled_at: this.iso(), cancel_reason: reason }, { reason });
   }
 
-  /** Receipts in `status`, oldest HLC first (the receipts_status_hlc index). */
-  byStatus(status: ReceiptStatus, limit: number): StoredReceipt[] {
-    return (stmt(this.db, 'SELECT * FROM receipts WHERE status = ? ORDER BY hlc LIMIT ?').all(status, limit) as ReceiptRow[]).map(fromRow);
+  /** Receipts in `status`, oldest HLC first, and how many there are (the receipts_status_hlc index). */
+  byStatus(status: ReceiptStatus, limit: number): { rows: StoredReceipt[]; total: number } {
+    const rows = (stmt(this.db, 'SELECT * FROM receipts WHERE status = ? ORDER BY hlc LIMIT ?').all(status, limit) as ReceiptRow[]).map(fromRow);
+    return { rows, total: (stmt(this.db, 'SELECT COUNT(*) AS n FROM receipts WHERE status = ?').get(status) as { n: number }).n };
   }
 
   /** The hub acknowledged receipt of the document; `hubTime` (HLC text) is merged into the clock. */

@@ -215,8 +215,15 @@ export class PrinterFiscaliser implements Fiscaliser {
     // next reconnect, before the next receipt, or before a cancel, none of which can proceed
     // without the FN's answer.
     await this.settleOpen().catch((err: Error) => this.log.warn({ err: err.message }, 'open checkpoints not settled at start-up: the printer does not answer'));
-    const rows = this.buffer.db.prepare(`SELECT id FROM receipts WHERE status = 'buffered' ORDER BY hlc`).all() as { id: string }[];
-    for (const { id } of rows) this.buffer.markPrintFailed(id, 'not printed: the box restarted before the receipt was closed');
+    // A receipt whose checkpoint is still open (the FN could not be asked) may have been
+    // closed: saying "not printed" would have a cashier ring it up again.
+    const rows = this.buffer.db.prepare(`SELECT r.id, c.settled = 0 AS open FROM receipts r LEFT JOIN print_checkpoints c ON c.receipt_id = r.id
+      WHERE r.status = 'buffered' ORDER BY r.hlc`).all() as { id: string; open: number | null }[];
+    for (const { id, open } of rows) {
+      this.buffer.markPrintFailed(id, open === 1
+        ? 'outcome unknown: the box restarted during the close and the fiscal drive could not be asked yet; it is asked before the next sale'
+        : 'not printed: the box restarted before the receipt was closed');
+    }
     const printed = (this.buffer.db.prepare(`SELECT COUNT(*) AS n FROM receipt_events WHERE event = 'printed'`).get() as { n: number }).n;
     if (rows.length) this.log.info({ failed: rows.length }, 'receipts caught before their close marked print_failed');
     return { printed, failed: rows.length };

@@ -138,7 +138,8 @@ export async function runCrashCycles(o: CrashOptions): Promise<CrashResult> {
   };
 
   let box = await startBox();
-  const clients = startPosClients(o.clients, TOKEN, endpoint, o.cancelShare ?? 0);
+  // Its own seeded stream: the clients' choices do not shift the kill timings of a seed.
+  const clients = startPosClients(o.clients, TOKEN, endpoint, o.cancelShare ?? 0, prng(o.seed + 1));
   let hubKills = 0;
   let hubKillsMidForwarding = 0;
   let midDrain = 0;

@@ -32,8 +32,11 @@ function parseProblem(text: string): { type?: string; receipt_id?: string } | nu
   }
 }
 
-/** `cancelShare`: the chance that a sale the printer could not finish is abandoned (0..1). */
-export function startPosClients(n: number, token: string, box: BoxEndpoint, cancelShare = 0): { acks: Acks; stop(): Promise<void> } {
+/**
+ * `cancelShare`: the chance that a sale the printer could not finish is abandoned (0..1),
+ * drawn from `rand` (the harness passes a seeded one).
+ */
+export function startPosClients(n: number, token: string, box: BoxEndpoint, cancelShare = 0, rand: () => number = Math.random): { acks: Acks; stop(): Promise<void> } {
   const acks: Acks = { byKey: new Map(), attempts: 0, retries: 0, unexpected: [], cancelled: new Map(), cancelAttempts: 0 };
   const auth = { authorization: `Bearer ${token}` };
   /** True when the box confirmed the cancel; anything else and the sale goes on. */
@@ -89,8 +92,10 @@ export function startPosClients(n: number, token: string, box: BoxEndpoint, canc
             acks.cancelled.set(key, problem.receipt_id);
             break;
           }
-          if ((res.status === 503 || res.status === 504) && problem?.receipt_id && Math.random() < cancelShare) {
+          if ((res.status === 503 || res.status === 504) && problem?.receipt_id && rand() < cancelShare) {
             if (await cancel(url, key, problem.receipt_id)) break;
+            acks.retries += 1;
+            await sleep(20);
             continue;
           }
           // 409 in flight, 503 paused or printer busy/reconnecting, 504 outcome unknown: the

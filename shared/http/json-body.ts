@@ -56,6 +56,15 @@ export function jsonShape(text: string): JsonShape {
 
 const bad = (slug: string, title: string, detail: string) => new Problem(400, slug, title, detail);
 
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The body parser's failures as problems a POS developer can act on. */
 function readProblem(err: unknown): Problem {
   if (err instanceof Problem) return err;
@@ -75,7 +84,7 @@ function readProblem(err: unknown): Problem {
   const text = typeof (err as { body?: unknown }).body === 'string' ? (err as { body: string }).body : '';
   if (e.message === 'invalid JSON, only supports object and array') {
     const start = text.trimStart();
-    if (start === '' || /^["\d\-tfn]/.test(start)) {
+    if (start === '' || isJson(start)) {
       return bad('invalid-json', 'Body is not a JSON object', 'the body must be a JSON object; a bare string, number, true, false or null is not a request');
     }
     return bad('invalid-json', 'Body is not JSON', `the body is not JSON (it starts with ${JSON.stringify(start.slice(0, 20))}); send a JSON object, or a form encoding with its own Content-Type`);
@@ -84,8 +93,10 @@ function readProblem(err: unknown): Problem {
     return bad('invalid-json', 'Forbidden key in body', 'the body contains a "__proto__" or "constructor.prototype" key, which is never part of a request');
   }
   if (e.name === 'SyntaxError' || e.status === 400) {
-    // JSON.parse names a position for a wrong character, not for a body cut short.
-    const cut = /end of (JSON )?input/i.test(e.message ?? '') ? ` (the body ends after ${text.length} characters, before the JSON is complete)` : '';
+    // A body cut short: "end of input", or a complaint about the position just past its end.
+    const at = /position (\d+)/.exec(e.message ?? '');
+    const short = /end of (JSON )?input/i.test(e.message ?? '') || (at !== null && Number(at[1]) >= text.length);
+    const cut = short ? ` (the body ends after ${text.length} characters, before the JSON is complete)` : '';
     return bad('invalid-json', 'Body is not valid JSON', `the body is not valid JSON: ${e.message ?? 'parse error'}${cut}`);
   }
   if (e.status && e.status >= 400 && e.status < 500) return new Problem(e.status, 'bad-request', 'Bad request', e.message ?? 'the request body could not be read');

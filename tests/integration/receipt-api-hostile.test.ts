@@ -75,6 +75,8 @@ describe('hostile requests to the LAN API', () => {
       ['JSON cut short', {}, '{"pos_id":', 400, /not valid JSON.*ends after 10 characters/],
       ['a wrong character', {}, '{"pos_id":x}', 400, /not valid JSON: Unexpected token 'x'/],
       ['a form body sent as JSON', {}, 'pos_id=POS-1&type=sale', 400, /not JSON \(it starts with "pos_id=POS-1&type=sa"\)/],
+      ['a form body starting like a JSON literal', {}, 'total=5&name=Ivan', 400, /not JSON \(it starts with "total=5&name=Ivan"\)/],
+      ['an array cut short', {}, '{"pos_id":"P","items":[1,2', 400, /not valid JSON.*ends after 26 characters/],
       ['a bare string', {}, '"hi"', 400, /must be a JSON object/],
       ['a __proto__ key', {}, '{"__proto__":{"x":1}}', 400, /__proto__/],
       ['gzip that is not gzip', { 'content-encoding': 'gzip' }, sale, 400, /not valid gzip/],

@@ -6,6 +6,8 @@ import { saleBody } from '../helpers/receipts.js';
 import { startPrinterBox, type PrinterBox } from '../helpers/printer-box.js';
 import { startTestBox, TEST_TOKEN, type TestBox } from '../helpers/box-server.js';
 import { CheckpointStore } from '../../firmware/printer/box-fiscaliser.js';
+import { openDatabase } from '../../shared/db.js';
+import { join } from 'node:path';
 
 let pb: PrinterBox | null = null;
 let tb: TestBox | null = null;
@@ -207,6 +209,26 @@ describe('cancel when the fiscal drive cannot be asked', () => {
     pb = await pb.restart();
     expect(pb.box.buffer.get(id)?.status).toBe('printed');
     expect(pb.box.buffer.pending().map((r) => r.id)).toEqual([id]);
+  });
+
+  it('killed during the close and restarted with the printer silent: the receipt is "outcome unknown", never "not printed"', async () => {
+    pb = await startPrinterBox();
+    const id = await lostCloseAnswer(pb);
+    await pb.box.stop();
+    // What a kill -9 between the close and its answer leaves: the receipt still buffered, its
+    // checkpoint open.
+    const db = openDatabase(join(pb.dataDir, 'box.db'), { synchronous: 'FULL' });
+    db.prepare("UPDATE receipts SET status = 'buffered', last_error = NULL WHERE id = ?").run(id);
+    db.close();
+    pb = await pb.restart();
+    const view = await (await pb.get(`/v1/kkt/receipt/${id}`)).json() as { status: string; last_error: string };
+    expect(view.status).toBe('print_failed');
+    expect(view.last_error).toMatch(/^outcome unknown/);
+    expect((await cancel(pb, id)).status).toBe(503);
+    await pb.emu.applyFault('silence', 'off');
+    expect((await pb.post(saleBody({ pos_id: 'POS-2' }))).status).toBe(201);
+    expect(pb.box.buffer.get(id)?.status).toBe('printed');
+    expect(receiptsInFn(pb)).toBe(2);
   });
 
   it('a box restarted while its printer is silent after a lost close answer still starts; the cancel waits for the FN', async () => {

@@ -99,7 +99,8 @@ describe('receipt buffer', () => {
     expect(buf.status()).toMatchObject({ current_queued: 1, oldest_pending_hlc: printed.hlc });
     expect(buf.status().by_status.cancelled).toBe(1);
     expect(buf.queuedCount).toBe(1);
-    expect(buf.byStatus('cancelled', 10).map((r) => r.id)).toEqual([failed.id]);
+    expect(buf.byStatus('cancelled', 10).rows.map((r) => r.id)).toEqual([failed.id]);
+    expect(buf.byStatus('printed', 0)).toEqual({ rows: [], total: 1 });
     expect(() => buf.markCancelled(printed.id, 'no')).toThrow(/printed; cannot become cancelled/);
     expect(() => buf.markCancelled(failed.id, 'twice')).toThrow(/cancelled; cannot become cancelled/);
     expect(() => buf.markPrinted(failed.id, {})).toThrow(BufferError);

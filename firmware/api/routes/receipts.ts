@@ -91,9 +91,8 @@ export function receiptRoutes(router: Router, deps: AcceptDeps & { onOutcome?: (
     if (errors.length) {
       throw new Problem(400, 'invalid-query', 'Invalid query', `${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, { errors });
     }
-    const rows = deps.buffer.byStatus(status as ReceiptStatus, limit);
     // `total`: all in that status, so a caller sees when the list is cut at `limit`.
-    const total = deps.buffer.status().by_status[status as ReceiptStatus];
+    const { rows, total } = deps.buffer.byStatus(status as ReceiptStatus, limit);
     ctx.body = { status, count: rows.length, total, receipts: rows.map(receiptView) };
   });
 }

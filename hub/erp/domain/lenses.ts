@@ -76,7 +76,7 @@ export function validateLens(input: Record<string, unknown>): LensFields {
   const price = readMoney(errs, 'price', input.price);
   errs.throwIfAny();
   // Kept in the catalog's order, so the same set given in another order is no change.
-  coatings.sort((a, b) => COATINGS.indexOf(a) - COATINGS.indexOf(b));
+  coatings.sort(byCatalog);
   return {
     name: name as string, lens_type: lens_type as LensType, refractive_index: refractive_index as number,
     material: material as string, coatings, diameter_mm: diameter_mm as number, sph_min: sph_min as number,
@@ -101,7 +101,10 @@ export function lensFormValues(l: Lens): Record<string, string | Coating[]> {
 }
 
 type Row = Omit<Lens, 'coatings' | 'active'> & { coatings: string; active: number };
-const fromRow = (r: Row): Lens => ({ ...r, coatings: r.coatings ? (r.coatings.split(',') as Coating[]) : [], active: r.active === 1 });
+// In the catalog's order, as validateLens writes them: a lens stored before that sort (or by
+// an import) must not show as changed when its form is saved untouched.
+const byCatalog = (a: Coating, b: Coating) => COATINGS.indexOf(a) - COATINGS.indexOf(b);
+const fromRow = (r: Row): Lens => ({ ...r, coatings: r.coatings ? (r.coatings.split(',') as Coating[]).sort(byCatalog) : [], active: r.active === 1 });
 
 export class Lenses {
   constructor(private readonly db: Db, private readonly audit: AuditLog, private readonly now: () => Date) {}

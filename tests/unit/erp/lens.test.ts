@@ -1,7 +1,7 @@
 // Seed W6.2 (test_lens): lens types, refractive index 1.50-1.90, coating options, power range.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../hub/erp/domain/errors.js';
-import { COATINGS, LENS_TYPES, validateLens } from '../../../hub/erp/domain/lenses.js';
+import { COATINGS, LENS_TYPES, lensFormValues, validateLens } from '../../../hub/erp/domain/lenses.js';
 import { erpFixture, makeLens, OPTICIAN, type ErpFixture } from '../../support/erp.js';
 
 const BASE = {
@@ -77,5 +77,16 @@ describe('lens catalog (W6.2)', () => {
     try { f.s.products.create({ kind: 'hat', sku: 'H', barcode: '12ab', name: 'Y', supplier: 'S', cost: '1', price: 'x' }, OPTICIAN); } catch (e) { err = e; }
     expect((err as ValidationError).errors.map((e) => e.field)).toEqual(['kind', 'barcode', 'price']);
     expect(f.s.products.frames().map((p) => p.sku)).toEqual(['FR-1']);
+  });
+  it('a lens whose coatings were stored in another order saves unchanged as no change (no audit row)', () => {
+    const lens = makeLens(f.s, { coatings: ['uv', 'ar'] });
+    // As rows written before coatings were kept in catalog order (or by hand) look.
+    f.db.prepare("UPDATE erp_lenses SET coatings = 'uv,ar' WHERE id = ?").run(lens.id);
+    const stored = f.s.lenses.get(lens.id);
+    expect(stored.coatings).toEqual(['ar', 'uv']);
+    const audits = () => f.s.audit.list({ entity: 'lens', entityId: String(lens.id) }).total;
+    const before = audits();
+    f.s.lenses.update(lens.id, lensFormValues(stored), OPTICIAN);
+    expect(audits()).toBe(before);
   });
 });
