@@ -4,12 +4,17 @@
 // The formatters are the domain's own (its ScaledRules, formatRubles), so a page and the audit
 // cannot disagree about a scale. A field missing here shows its name and raw JSON: a new field
 // must never break the page an administrator opens to find out what happened.
+// A record with a page of its own (RECORD_PAGES) is a link: the entry's record and the ids its
+// changes refer to. Links are data ({text, href}) the template puts into <a>, so every word in
+// them is escaped like any other value.
 import { formatRubles } from '../../../shared/money.js';
 import { formatIndex, formatScaled } from '../domain/decimal.js';
 import type { ScaledRule } from '../domain/fields.js';
 import { DBL, HBOX, SEG_HEIGHT, VBOX } from '../domain/lab-orders.js';
 import { CYL_LIMIT, DIAMETER } from '../domain/lenses.js';
 import { ADD, AXIS, CYL_STORED, EYES, PD_RANGES, PRISM, SPH, VERTEX } from '../domain/prescription-rules.js';
+import { FieldErrors } from '../domain/errors.js';
+import { ID_RULE, readScaled } from '../domain/fields.js';
 import type { Translate } from '../i18n/index.js';
 import type { AuditEntry } from './audit.js';
 
@@ -20,6 +25,14 @@ export interface FieldDisplay {
   /** Catalog keys, joined by a space ("OD (правый)" + "Sph"). */
   label: readonly string[];
   show: Show;
+  /** The entity a value of this field is the id of, for a link to its page. */
+  ref?: string;
+}
+
+/** The record an id refers to, when it has a page: where, and for a patient the name to show beside the number. */
+export interface RecordLink {
+  href: string;
+  name?: string;
 }
 
 export interface ShownChange {
@@ -27,10 +40,28 @@ export interface ShownChange {
   label: string;
   before: string;
   after: string;
+  /** Present only when that side is the id of a record with a page. */
+  beforeLink?: RecordLink;
+  afterLink?: RecordLink;
 }
 
-/** An audit entry as the page shows it: the same row, its changes formatted. */
-export type AuditRow = Omit<AuditEntry, 'changes'> & { changes: ShownChange[] };
+/** An audit entry as the page shows it: the same row, its changes formatted, its record's page if it has one. */
+export type AuditRow = Omit<AuditEntry, 'changes'> & { changes: ShownChange[]; link?: RecordLink };
+
+/** Patient id -> "Фамилия Имя", looked up once per page for the patients the page mentions. */
+export type PatientNames = ReadonlyMap<number, string>;
+
+/**
+ * entity -> the page of one record, for the entities that have one (the routes in pages/*.ts).
+ * Prescriptions show on their patient's card, profiles and users have no page: plain text.
+ */
+export const RECORD_PAGES: Record<string, (id: number) => string> = {
+  patient: (id) => `/patients/${id}`,
+  lab_order: (id) => `/orders/${id}`,
+  lens: (id) => `/lenses/${id}/edit`,
+  product: (id) => `/products/${id}/edit`,
+  import_job: (id) => `/import/jobs/${id}`,
+};
 
 const NULL = '—';
 const whole = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
@@ -65,6 +96,8 @@ const mapping: Show = (v, t) => {
 };
 
 const f = (label: string | readonly string[], show: Show): FieldDisplay => ({ label: typeof label === 'string' ? [label] : label, show });
+/** The id of another record: "№ 5", a link when that entity has a page. */
+const ref = (label: string, entity: string): FieldDisplay => ({ ...f(label, id), ref: entity });
 
 // PD rules differ by age group in their ranges only; every one is tenths of a millimetre.
 const PD = PD_RANGES.unknown;
@@ -81,7 +114,7 @@ export const AUDITED_FIELDS: Record<string, Record<string, FieldDisplay>> = {
     consent_at: f('patient.consent_at', text), notes: f('patient.notes', text),
   },
   prescription: {
-    patient_id: f('order.patient', id), rx_date: f('rx.rx_date', text), expires_on: f('rx.expires_on', text),
+    patient_id: ref('order.patient', 'patient'), rx_date: f('rx.rx_date', text), expires_on: f('rx.expires_on', text),
     prescriber: f('rx.prescriber', text), notes: f('rx.notes', text),
     pd_distance: f('rx.pd_distance', scaled(PD.distance)), pd_near: f('rx.pd_near', scaled(PD.near)),
     od_pd_distance: f('rx.od_pd_distance', scaled(PD.monoDistance)), os_pd_distance: f('rx.os_pd_distance', scaled(PD.monoDistance)),
@@ -97,8 +130,8 @@ export const AUDITED_FIELDS: Record<string, Record<string, FieldDisplay>> = {
     supplier_code: f('lens.supplier_code', text), cost: f('lens.cost', money), price: f('lens.price', money),
   },
   lab_order: {
-    number: f('order.number', text), prescription_id: f('order.prescription', id), lens_od_id: f('order.lens_od', id),
-    lens_os_id: f('order.lens_os', id), frame_id: f('order.frame', id), seg_height_od: f('order.seg_height_od', scaled(SEG_HEIGHT)),
+    number: f('order.number', text), prescription_id: ref('order.prescription', 'prescription'), lens_od_id: ref('order.lens_od', 'lens'),
+    lens_os_id: ref('order.lens_os', 'lens'), frame_id: ref('order.frame', 'product'), seg_height_od: f('order.seg_height_od', scaled(SEG_HEIGHT)),
     seg_height_os: f('order.seg_height_os', scaled(SEG_HEIGHT)), hbox: f('order.hbox', scaled(HBOX)), vbox: f('order.vbox', scaled(VBOX)),
     dbl: f('order.dbl', scaled(DBL)), total: f('order.total', money), state: f('order.state', oneOf('state.')), reason: f('audit.reason', text),
   },
@@ -112,7 +145,7 @@ export const AUDITED_FIELDS: Record<string, Record<string, FieldDisplay>> = {
     delimiter: f('import.delimiter', delimiter), decimal_comma: f('import.decimal_comma', yesNo), mapping: f('import.mapping', mapping),
     match_key: f('import.match_key', oneOf('target.')), default_kind: f('product.kind', oneOf('kind.')),
   },
-  import_job: { profile_id: f('import.profile', id), filename: f('import.file', text) },
+  import_job: { profile_id: ref('import.profile', 'import_profile'), filename: f('import.file', text) },
   user: { username: f('login.username', text), role: f('audit.role', oneOf('role.')) },
 };
 
@@ -125,6 +158,21 @@ function rawJson(v: unknown): string {
   }
 }
 
+/** A stored id as a number, or null when it is not one (an entity_id is stored as text). */
+function idOf(v: unknown): number | null {
+  if (whole(v)) return v > 0 ? v : null;
+  return typeof v === 'string' && /^[1-9]\d{0,11}$/.test(v) ? Number(v) : null;
+}
+
+/** The page of record `v` of `entity`, with the name for a patient; undefined where there is no page. */
+function linkTo(entity: string | undefined, v: unknown, names: PatientNames): RecordLink | undefined {
+  const n = idOf(v);
+  const page = entity !== undefined && Object.hasOwn(RECORD_PAGES, entity) ? RECORD_PAGES[entity] : undefined;
+  if (!page || n === null) return undefined;
+  const name = entity === 'patient' ? names.get(n) : undefined;
+  return { href: page(n), ...(name ? { name } : {}) };
+}
+
 /** One side of a change as text: "—" for null, the field's formatter, else the raw JSON. */
 function shown(d: FieldDisplay | undefined, v: unknown, t: Translate): string {
   if (v === null || v === undefined) return NULL;
@@ -132,7 +180,7 @@ function shown(d: FieldDisplay | undefined, v: unknown, t: Translate): string {
 }
 
 /** The changed fields of one audit row with their labels and values as a user would type them. */
-export function showChanges(entity: string, changes: unknown, t: Translate): ShownChange[] {
+export function showChanges(entity: string, changes: unknown, t: Translate, names: PatientNames = new Map()): ShownChange[] {
   if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) return [];
   const table = Object.hasOwn(AUDITED_FIELDS, entity) ? AUDITED_FIELDS[entity] : undefined;
   return Object.entries(changes as Record<string, unknown>).map(([field, pair]) => {
@@ -142,11 +190,65 @@ export function showChanges(entity: string, changes: unknown, t: Translate): Sho
     const label = d ? d.label.map((k) => t(k)).join(' ') : field;
     // A label that already names the unit ("Цена, ₽") does not need it again on every value.
     const unit = (text: string) => (label.endsWith(', ₽') ? text.replace(/ ₽$/, '') : text);
-    return { field, label, before: unit(shown(d, before, t)), after: unit(shown(d, after, t)) };
+    // Ids are stored as numbers; anything else shows as raw JSON and is no link.
+    const link = (v: unknown) => (d?.ref && whole(v) ? linkTo(d.ref, v, names) : undefined);
+    const [beforeLink, afterLink] = [link(before), link(after)];
+    return {
+      field, label, before: unit(shown(d, before, t)), after: unit(shown(d, after, t)),
+      ...(beforeLink ? { beforeLink } : {}), ...(afterLink ? { afterLink } : {}),
+    };
   });
 }
 
-/** An audit entry for the page: entity and fields in the catalog's words. */
-export function auditRow(e: AuditEntry, t: Translate): AuditRow {
-  return { ...e, entity: word(t, 'audit.entity.', e.entity), changes: showChanges(e.entity, e.changes, t) };
+/**
+ * The patients a page of entries mentions: patient entries and patient ids in their changes, so
+ * the page can fetch their names in one query.
+ */
+export function patientIds(entries: readonly AuditEntry[]): number[] {
+  const ids = new Set<number>();
+  for (const e of entries) {
+    const n = e.entity === 'patient' ? idOf(e.entity_id) : null;
+    if (n !== null) ids.add(n);
+    const table = (Object.hasOwn(AUDITED_FIELDS, e.entity) ? AUDITED_FIELDS[e.entity] : undefined) ?? {};
+    if (typeof e.changes !== 'object' || e.changes === null) continue;
+    for (const [field, pair] of Object.entries(e.changes as Record<string, unknown>)) {
+      if (!Object.hasOwn(table, field) || table[field]?.ref !== 'patient') continue;
+      for (const v of Array.isArray(pair) ? pair : [pair]) if (whole(v) && v > 0) ids.add(v);
+    }
+  }
+  return [...ids];
+}
+
+/** An audit entry for the page: entity and fields in the catalog's words, records as links. */
+export function auditRow(e: AuditEntry, t: Translate, names: PatientNames = new Map()): AuditRow {
+  const link = linkTo(e.entity, e.entity_id, names);
+  return { ...e, entity: word(t, 'audit.entity.', e.entity), changes: showChanges(e.entity, e.changes, t, names), ...(link ? { link } : {}) };
+}
+
+export interface AuditFilter {
+  entity?: string;
+  entityId?: string;
+}
+
+/**
+ * The page's filter from its query: `entity` one of the audited entities, `entity_id` a record
+ * number of that entity (an id alone would mix lens 5 with patient 5). Blank means no filter;
+ * anything else is a ValidationError the page shows, never a silently wider list.
+ */
+export function readAuditFilter(query: Record<string, unknown>): AuditFilter {
+  const errs = new FieldErrors();
+  const one = (k: string): unknown => {
+    const v = query[k];
+    if (Array.isArray(v)) { errs.add(k, 'single'); return undefined; }
+    return typeof v === 'string' ? v.trim() : v;
+  };
+  const entity = one('entity');
+  const rawId = one('entity_id');
+  const entities = Object.keys(AUDITED_FIELDS);
+  const known = typeof entity === 'string' && entities.includes(entity) ? entity : undefined;
+  if (entity !== undefined && entity !== '' && !known) errs.add('entity', 'one_of', { values: entities.join(', ') });
+  const entityId = readScaled(errs, 'entity_id', rawId, ID_RULE);
+  if (entityId !== null && (entity === undefined || entity === '')) errs.add('entity', 'required');
+  errs.throwIfAny();
+  return { ...(known ? { entity: known } : {}), ...(entityId !== null ? { entityId: String(entityId) } : {}) };
 }

@@ -64,6 +64,14 @@ export class Patients {
     return row;
   }
 
+  /** "Фамилия Имя" per id, in one query, for pages that mention patients by number. Unknown ids are left out. */
+  names(ids: readonly number[]): Map<number, string> {
+    if (!ids.length) return new Map();
+    const rows = this.db.prepare("SELECT id, last_name || ' ' || first_name AS name FROM erp_patients WHERE id IN (SELECT value FROM json_each(?))")
+      .all(JSON.stringify(ids)) as { id: number; name: string }[];
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
   list(q: string, page: PageQuery): Page<Patient> {
     const where = q.trim() ? 'WHERE search LIKE ? ESCAPE \'\\\'' : '';
     const args = q.trim() ? [likePattern(q.trim())] : [];

@@ -70,7 +70,7 @@ export const ru: Record<string, string> = {
   'reports.count': 'шт.', 'reports.net': 'Итого', 'reports.box': 'Бокс', 'reports.shift': 'Смена', 'reports.fds': 'ФД',
   'fleet.title': 'Кассовые боксы', 'fleet.empty': 'Данные о боксах пока не поступали', 'fleet.box': 'Бокс', 'fleet.store': 'Магазин',
   'fleet.status': 'Состояние', 'fleet.last_seen': 'Последняя связь', 'fleet.buffer': 'Неотправленных чеков', 'fleet.detail': 'Подробности', 'fleet.state.online': 'на связи', 'fleet.state.offline': 'нет связи', 'fleet.state.unknown': 'нет данных',
-  'audit.title': 'Журнал изменений', 'audit.at': 'Когда', 'audit.user': 'Кто', 'audit.action': 'Действие', 'audit.entity': 'Объект', 'audit.changes': 'Изменения',
+  'audit.title': 'Журнал изменений', 'audit.at': 'Когда', 'audit.user': 'Кто', 'audit.action': 'Действие', 'audit.entity': 'Объект', 'audit.entity_id': '№ записи', 'audit.changes': 'Изменения',
   'error.title': 'Ошибка', 'error.404': 'Страница не найдена', 'error.403': 'Недостаточно прав для этого действия', 'error.500': 'Внутренняя ошибка; она записана в журнал',
   'error.cross_origin': 'Запрос пришёл с другого сайта ({origin}) и отклонён. Откройте ERP по её адресу и повторите действие.',
   'error.409': 'Переход невозможен: заказ в статусе «{current}». Допустимо: {allowed}',

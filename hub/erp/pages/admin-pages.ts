@@ -1,9 +1,9 @@
 // Import wizard and job pages, fiscal reports, the fleet page slot and the audit trail.
 import type { Router } from '@koa/router';
-import { auditRow } from '../audit/display.js';
+import { AUDITED_FIELDS, auditRow, patientIds, readAuditFilter } from '../audit/display.js';
 import { idParam } from '../http/domain-problems.js';
 import { ValidationError } from '../domain/errors.js';
-import { pageQuery } from '../domain/paging.js';
+import { pageQuery, toPage } from '../domain/paging.js';
 import { PRODUCT_KINDS } from '../domain/products.js';
 import { actorOf } from '../http/auth-middleware.js';
 import { DELIMITERS, ENCODINGS, FORMATS, MATCH_KEYS, TARGET_FIELDS } from '../import/profiles.js';
@@ -87,10 +87,23 @@ export function adminPages(r: Router, s: ErpServices, views: Views, fleetProvide
   r.get('/fleet', requirePage(views, 'fleet:read'), async (ctx) => {
     render(views, ctx, 'fleet.njk', { boxes: await fleetProvider() });
   });
+  const entities = Object.keys(AUDITED_FIELDS).map((v) => ({ value: v, label: views.t(`audit.entity.${v}`) }));
   r.get('/audit', requirePage(views, 'audit:read'), (ctx) => {
     const q = pageQuery(ctx.query);
-    const res = s.audit.list({ limit: q.per_page, offset: (q.page - 1) * q.per_page });
-    const items = res.items.map((e) => auditRow(e, views.t));
-    render(views, ctx, 'audit.njk', { page: { items, total: res.total, page: q.page, per_page: q.per_page, pages: Math.max(1, Math.ceil(res.total / q.per_page)) }, query: ctx.query, link: pageLink });
+    let f;
+    try {
+      f = readAuditFilter(ctx.query);
+    } catch (e) {
+      // As on /reports: a bad filter is said, with nothing listed, never a silently wider list.
+      if (!(e instanceof ValidationError)) throw e;
+      ctx.status = 422;
+      const problem = Object.entries(fieldMessages(views, e)).map(([k, m]) => `${views.t(`audit.${k}`)}: ${m}`).join('; ');
+      render(views, ctx, 'audit.njk', { page: toPage([], 0, q), entities, problem, query: ctx.query, link: pageLink });
+      return;
+    }
+    const res = s.audit.list({ ...f, limit: q.per_page, offset: (q.page - 1) * q.per_page });
+    const names = s.patients.names(patientIds(res.items));
+    const items = res.items.map((e) => auditRow(e, views.t, names));
+    render(views, ctx, 'audit.njk', { page: toPage(items, res.total, q), entities, query: ctx.query, link: pageLink });
   });
 }
