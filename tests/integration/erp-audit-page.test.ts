@@ -115,6 +115,14 @@ describe('ERP audit page', () => {
     for (const href of [`/lenses/${lens.id}/edit`, `/orders/${o.body.id}`, `/products/${frame.id}/edit`, `/patients/${p.id}`]) {
       expect((await fetch(`${srv.url}${href}`, { headers: { authorization: `Bearer ${admin.token}` } })).status, href).toBe(200);
     }
+    // And back: a patient's and an order's page link to their own history, for those who may read it.
+    const pageAs = async (who: Api, path: string) => (await fetch(`${srv.url}${path}`, { headers: { authorization: `Bearer ${who.token}` } })).text();
+    expect(await pageAs(admin, `/patients/${p.id}`)).toContain(`href="/audit?entity=patient&amp;entity_id=${p.id}">История изменений</a>`);
+    expect(await pageAs(admin, `/orders/${o.body.id}`)).toContain(`href="/audit?entity=lab_order&amp;entity_id=${o.body.id}">История изменений</a>`);
+    expect(await pageAs(optician, `/patients/${p.id}`)).not.toContain('История изменений');
+    const history = records((await page(`?entity=patient&entity_id=${p.id}`)).html);
+    expect(history.length).toBeGreaterThan(0);
+    expect(history.every((r) => r.href === `/patients/${p.id}`)).toBe(true);
   });
 
   it('filters by entity and record, and the pager keeps the filter', async () => {

@@ -92,5 +92,5 @@ export const ru: Record<string, string> = {
   'audit.act.create': 'создание', 'audit.act.update': 'изменение', 'audit.act.transition': 'смена статуса',
   'audit.entity.patient': 'Пациент', 'audit.entity.prescription': 'Рецепт', 'audit.entity.lens': 'Линза',
   'audit.entity.lab_order': 'Заказ в мастерскую', 'audit.entity.product': 'Товар', 'audit.entity.import_profile': 'Профиль импорта',
-  'audit.entity.import_job': 'Задание импорта', 'audit.entity.user': 'Пользователь', 'audit.reason': 'Причина', 'audit.role': 'Роль',
+  'audit.entity.import_job': 'Задание импорта', 'audit.entity.user': 'Пользователь', 'audit.reason': 'Причина', 'audit.role': 'Роль', 'audit.history': 'История изменений',
 };
