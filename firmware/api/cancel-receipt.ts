@@ -20,9 +20,14 @@ export interface CancelDeps {
 
 export const DEFAULT_CANCEL_REASON = 'cancelled by the POS';
 
+/** The 404 of every route that names a receipt by id. */
+export function receiptNotFound(id: string): Problem {
+  return new Problem(404, 'receipt-not-found', 'Receipt not found', `no receipt with id ${id} on this box`);
+}
+
 export async function cancelReceipt(deps: CancelDeps, id: string, reason: string): Promise<StoredReceipt> {
   const first = deps.buffer.get(id);
-  if (!first) throw new Problem(404, 'receipt-not-found', 'Receipt not found', `no receipt with id ${id} on this box`);
+  if (!first) throw receiptNotFound(id);
   if (first.status === 'cancelled') return first;
   // The sale's own key: while it is claimed, no retry of the sale can start printing it.
   let release: () => void;

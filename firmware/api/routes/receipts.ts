@@ -5,7 +5,7 @@ import { Problem } from '../../../shared/http/problem.js';
 import { boundedText, zodFieldErrors } from '../../../shared/receipt.js';
 import { RECEIPT_STATUSES, type ReceiptStatus } from '../../buffer/statuses.js';
 import { acceptReceipt, type AcceptDeps } from '../accept-receipt.js';
-import { cancelReceipt, DEFAULT_CANCEL_REASON } from '../cancel-receipt.js';
+import { cancelReceipt, DEFAULT_CANCEL_REASON, receiptNotFound } from '../cancel-receipt.js';
 import { parseIdempotencyKey } from '../idempotency.js';
 import { receiptView } from '../receipt-view.js';
 import type { SalesGate } from '../sales-gate.js';
@@ -13,10 +13,6 @@ import type { SalesGate } from '../sales-gate.js';
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const cancelBody = z.strictObject({ reason: boundedText(200).optional() });
 const LIST_LIMIT = 500;
-
-function notFound(id: string): Problem {
-  return new Problem(404, 'receipt-not-found', 'Receipt not found', `no receipt with id ${id} on this box`);
-}
 
 export function receiptRoutes(router: Router, deps: AcceptDeps & { onOutcome?: (o: string) => void; afterChange?: () => void; gate?: SalesGate }): void {
   router.post('/v1/kkt/receipt', async (ctx) => {
@@ -52,14 +48,14 @@ export function receiptRoutes(router: Router, deps: AcceptDeps & { onOutcome?: (
   router.get('/v1/kkt/receipt/:id', (ctx) => {
     const id = ctx.params.id ?? '';
     const r = UUID_RE.test(id) ? deps.buffer.get(id.toLowerCase()) : null;
-    if (!r) throw notFound(id);
+    if (!r) throw receiptNotFound(id);
     ctx.body = receiptView(r);
   });
 
   // The body is optional ({"reason": "..."}); an empty POST cancels with the default reason.
   router.post('/v1/kkt/receipt/:id/cancel', async (ctx) => {
     const id = ctx.params.id ?? '';
-    if (!UUID_RE.test(id)) throw notFound(id);
+    if (!UUID_RE.test(id)) throw receiptNotFound(id);
     const hasBody = Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding') !== '';
     if (hasBody && ctx.is('application/json') === false) {
       throw new Problem(415, 'unsupported-media-type', 'Unsupported media type', 'send the optional {"reason": "..."} as Content-Type: application/json, or no body at all');

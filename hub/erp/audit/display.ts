@@ -158,6 +158,11 @@ function rawJson(v: unknown): string {
   }
 }
 
+/** The field table of an audited entity (own keys only: an entity named "__proto__" has none). */
+function fieldsOf(entity: string): Record<string, FieldDisplay> | undefined {
+  return Object.hasOwn(AUDITED_FIELDS, entity) ? AUDITED_FIELDS[entity] : undefined;
+}
+
 /** A stored id as a number, or null when it is not one (an entity_id is stored as text). */
 function idOf(v: unknown): number | null {
   if (whole(v)) return v > 0 ? v : null;
@@ -182,7 +187,7 @@ function shown(d: FieldDisplay | undefined, v: unknown, t: Translate): string {
 /** The changed fields of one audit row with their labels and values as a user would type them. */
 export function showChanges(entity: string, changes: unknown, t: Translate, names: PatientNames = new Map()): ShownChange[] {
   if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) return [];
-  const table = Object.hasOwn(AUDITED_FIELDS, entity) ? AUDITED_FIELDS[entity] : undefined;
+  const table = fieldsOf(entity);
   return Object.entries(changes as Record<string, unknown>).map(([field, pair]) => {
     const d = table && Object.hasOwn(table, field) ? table[field] : undefined;
     // Rows are [before, after]; anything else (hand-edited, an old format) shows whole, as "after".
@@ -209,7 +214,7 @@ export function patientIds(entries: readonly AuditEntry[]): number[] {
   for (const e of entries) {
     const n = e.entity === 'patient' ? idOf(e.entity_id) : null;
     if (n !== null) ids.add(n);
-    const table = (Object.hasOwn(AUDITED_FIELDS, e.entity) ? AUDITED_FIELDS[e.entity] : undefined) ?? {};
+    const table = fieldsOf(e.entity) ?? {};
     if (typeof e.changes !== 'object' || e.changes === null) continue;
     for (const [field, pair] of Object.entries(e.changes as Record<string, unknown>)) {
       if (!Object.hasOwn(table, field) || table[field]?.ref !== 'patient') continue;
