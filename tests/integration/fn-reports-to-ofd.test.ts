@@ -44,7 +44,8 @@ describe('FN shift reports reach the OFD', () => {
     expect((await t.post(saleBody())).status).toBe(201);
     const docs = emu.fn.state.docs.map((d) => ({ fd: d.fd, form: d.form }));
     expect(docs.map((d) => d.form)).toEqual([2, 3, 5, 2, 3]);
-    await waitFor(() => emu.fn.unconfirmed().length === 0, 20_000);
+    // The box hands each ticket to the FN first and marks the documents synced after: wait for both.
+    await waitFor(() => emu.fn.unconfirmed().length === 0 && t.box.buffer.status().by_status.synced === docs.length, 20_000);
     expect(s.ofd.stats()).toMatchObject({ accepted: 5, duplicates: 0, rejected: 0 });
     expect([...s.ofd.stats().order[emu.fn.state.fnNumber]!].sort((a, b) => a - b)).toEqual(docs.map((d) => d.fd));
     // The reports are rows of the buffer's outbox, synced like receipts; not sales at the POS.
